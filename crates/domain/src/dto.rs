@@ -1,0 +1,270 @@
+//! The JSON bodies of the REST API, shared by server and client. Request bodies use the parsed
+//! value types, so a body that deserialises is already valid field by field; rules that span
+//! fields are checked by the server.
+
+use crate::{AuthorityKind, Email, GrantId, IstatCode, ProcedureCode, ProcedureId, ProvinceCode, Role, Scope, TaskForce, UserId};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "openapi")]
+use utoipa::ToSchema;
+
+/// An RFC 9457 problem: the body of every error response (`application/problem+json`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema), schema(example = json!({
+    "type": "https://affianca.example/problems/validation_failed",
+    "title": "Dati non validi",
+    "status": 422,
+    "detail": "Alcuni campi non sono validi.",
+    "code": "validation_failed",
+    "request_id": "0b4c8a0e-3f51-4a8e-9a3c-2f3b1c1d9e77",
+    "errors": [{"field": "legal_term_days", "message": "deve essere tra 1 e 3650"}]
+})))]
+pub struct Problem {
+    /// A URI naming the kind of problem; stable, like `code`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// A short Italian summary of the kind of problem.
+    pub title: String,
+    /// The HTTP status code.
+    pub status: u16,
+    /// An Italian explanation of this occurrence.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// The stable machine-readable code clients match on (see docs/API-DESIGN.md).
+    pub code: String,
+    /// The request id (also in the `X-Request-Id` header), to quote when asking for help.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    /// For 422: which field is wrong and why, one entry per problem found.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+/// One invalid field of a request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct FieldError {
+    /// The field, as a path into the body or the name of a query parameter (`grants[0].scope`).
+    pub field: String,
+    /// Why it is refused, in Italian.
+    pub message: String,
+}
+
+/// One page of a list, with the total number of matching items.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// How many items match the query in all.
+    pub total: u64,
+    pub limit: u64,
+    pub offset: u64,
+}
+
+// ---- authentication ------------------------------------------------------------------------
+
+/// Credentials for `POST /api/v1/auth/login`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema), schema(example = json!({"email": "segreteria@demo.affianca.it", "password": "una password lunga"})))]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: String,
+}
+
+/// Tokens issued at login and at each refresh.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema), schema(example = json!({
+    "access_token": "eyJhbGciOiJIUzI1NiJ9.e30.c2lnbmF0dXJl",
+    "refresh_token": "afr_3q2+7w...",
+    "token_type": "Bearer",
+    "expires_in": 900
+})))]
+pub struct TokenResponse {
+    /// A JWT to send as `Authorization: Bearer …`; valid `expires_in` seconds.
+    pub access_token: String,
+    /// Single use: exchange it at `/api/v1/auth/refresh` for a new pair.
+    pub refresh_token: String,
+    pub token_type: String,
+    pub expires_in: u64,
+}
+
+/// Body of `POST /api/v1/auth/refresh` and `POST /api/v1/auth/logout`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct RefreshRequest {
+    pub refresh_token: String,
+}
+
+// ---- users and grants ------------------------------------------------------------------------
+
+/// A role grant held by a user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema), schema(example = json!({"id": 3, "role": "authority_delegate", "scope": "authority:016024", "granted_at": "2026-01-15T09:30:00Z"})))]
+pub struct Grant {
+    pub id: GrantId,
+    pub role: Role,
+    pub scope: Scope,
+    pub granted_at: DateTime<Utc>,
+}
+
+/// A user account with its grants.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct User {
+    pub id: UserId,
+    pub email: Email,
+    pub full_name: String,
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+    pub grants: Vec<Grant>,
+}
+
+/// `GET /api/v1/me`: who the caller is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Me {
+    pub user: User,
+}
+
+/// A role and scope to grant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema), schema(example = json!({"role": "observer", "scope": "province:BG"})))]
+pub struct GrantRequest {
+    pub role: Role,
+    pub scope: Scope,
+}
+
+/// Body of `POST /api/v1/users` (admin).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema), schema(example = json!({
+    "email": "ufficio.pnrr@provincia.bergamo.it",
+    "full_name": "Ufficio PNRR Provincia di Bergamo",
+    "password": "una password lunga almeno 12",
+    "grants": [{"role": "observer", "scope": "province:BG"}]
+})))]
+pub struct CreateUserRequest {
+    pub email: Email,
+    pub full_name: String,
+    /// At least 12 characters.
+    pub password: String,
+    #[serde(default)]
+    pub grants: Vec<GrantRequest>,
+}
+
+// ---- reference data ----------------------------------------------------------------------------
+
+/// A local authority (*ente*) of the registry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema), schema(example = json!({
+    "istat_code": "016024", "name": "Bergamo", "kind": "comune", "province": "BG",
+    "province_name": "Bergamo", "cadastral_code": "A794", "fiscal_code": "80034840167", "active": true
+})))]
+pub struct Authority {
+    pub istat_code: IstatCode,
+    pub name: String,
+    pub kind: AuthorityKind,
+    /// The province it belongs to (or is); none for the region.
+    pub province: Option<ProvinceCode>,
+    pub province_name: Option<String>,
+    pub cadastral_code: Option<String>,
+    pub fiscal_code: Option<String>,
+    /// False once the code has vanished from the ISTAT list (merged comuni); kept for its data.
+    pub active: bool,
+}
+
+/// A province (or the Città metropolitana di Milano).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema), schema(example = json!({
+    "code": "BG", "name": "Bergamo", "istat_code": "016", "authority_code": "016",
+    "kind": "provincia", "fiscal_code": "80004250165", "nuts3": "ITC46", "comuni": 243
+})))]
+pub struct Province {
+    /// The two-letter code (sigla).
+    pub code: ProvinceCode,
+    pub name: String,
+    /// The territorial ISTAT code, prefix of its comuni's codes.
+    pub istat_code: String,
+    /// The ISTAT code of the body itself, its key among authorities (`215` for Milano).
+    pub authority_code: IstatCode,
+    pub kind: AuthorityKind,
+    pub fiscal_code: String,
+    pub nuts3: String,
+    /// How many active comuni it has.
+    pub comuni: u64,
+}
+
+/// A task force with its Italian name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema), schema(example = json!({"code": "building_planning", "name": "Edilizia e urbanistica", "procedures": 6})))]
+pub struct TaskForceInfo {
+    pub code: TaskForce,
+    pub name: String,
+    /// How many active procedures of the catalog belong to it.
+    pub procedures: u64,
+}
+
+/// A procedure type of the catalog.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema), schema(example = json!({
+    "id": 10, "code": "PDC", "task_force": "building_planning",
+    "name": "Permesso di costruire, art. 20 DPR 380/2001", "legal_term_days": 60,
+    "term_indicative": true, "active": true, "version": 1
+})))]
+pub struct Procedure {
+    pub id: ProcedureId,
+    pub code: ProcedureCode,
+    pub task_force: TaskForce,
+    pub name: String,
+    /// The legal term in calendar days.
+    pub legal_term_days: i32,
+    /// True when the term is indicative (the shipped default) rather than confirmed.
+    pub term_indicative: bool,
+    pub active: bool,
+    /// Increases at each change; the `ETag` is built from it.
+    pub version: i32,
+}
+
+/// Body of `POST /api/v1/procedures`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema), schema(example = json!({
+    "code": "SUAP_AUTORIZZAZIONE", "task_force": "building_planning",
+    "name": "Autorizzazione SUAP", "legal_term_days": 60, "term_indicative": false
+})))]
+pub struct CreateProcedureRequest {
+    pub code: ProcedureCode,
+    pub task_force: TaskForce,
+    pub name: String,
+    pub legal_term_days: i32,
+    #[serde(default)]
+    pub term_indicative: bool,
+}
+
+/// Body of `PATCH /api/v1/procedures/{id}`: the fields to change.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema), schema(example = json!({"legal_term_days": 45, "term_indicative": false})))]
+pub struct UpdateProcedureRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task_force: Option<TaskForce>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub legal_term_days: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub term_indicative: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active: Option<bool>,
+}
+
+// ---- health -----------------------------------------------------------------------------------
+
+/// `GET /api/v1/status`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema), schema(example = json!({"status": "ok", "version": "0.1.0", "database": "ok"})))]
+pub struct Status {
+    /// `ok` or `degraded`.
+    pub status: String,
+    pub version: String,
+    /// `ok` or `unreachable`.
+    pub database: String,
+}
