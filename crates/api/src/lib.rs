@@ -1,1 +1,15 @@
-pub fn x(){}
+//! The Affianca server: REST API (actix-web), database (sea-orm on SQLite or PostgreSQL),
+//! authentication, reference data, and the command line in `main.rs`.
+
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod entities;
+pub mod error;
+pub mod extract;
+pub mod migration;
+pub mod openapi;
+pub mod routes;
+pub mod seed;
+pub mod startup;
+pub mod telemetry;

@@ -2,7 +2,10 @@
 //! value types, so a body that deserialises is already valid field by field; rules that span
 //! fields are checked by the server.
 
-use crate::{AuthorityKind, Email, GrantId, IstatCode, ProcedureCode, ProcedureId, ProvinceCode, Role, Scope, TaskForce, UserId};
+use crate::{
+    AuthorityKind, Email, GrantId, IstatCode, ProcedureCode, ProcedureId, ProvinceCode, Role,
+    Scope, TaskForce, UserId,
+};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 

@@ -16,8 +16,12 @@ pub enum AuthorityKind {
 }
 
 impl AuthorityKind {
-    pub const ALL: [AuthorityKind; 4] =
-        [Self::Comune, Self::Provincia, Self::CittaMetropolitana, Self::Regione];
+    pub const ALL: [AuthorityKind; 4] = [
+        Self::Comune,
+        Self::Provincia,
+        Self::CittaMetropolitana,
+        Self::Regione,
+    ];
 
     pub fn code(self) -> &'static str {
         match self {
@@ -108,9 +112,15 @@ impl TaskForce {
     }
 
     pub fn parse(s: &str) -> Result<Self, ParseError> {
-        Self::ALL.into_iter().find(|t| t.code() == s.trim()).ok_or_else(|| {
-            ParseError::new(format!("«{s}» non è una task force: usare uno dei codici {}", Self::codes()))
-        })
+        Self::ALL
+            .into_iter()
+            .find(|t| t.code() == s.trim())
+            .ok_or_else(|| {
+                ParseError::new(format!(
+                    "«{s}» non è una task force: usare uno dei codici {}",
+                    Self::codes()
+                ))
+            })
     }
 
     fn codes() -> String {
@@ -132,11 +142,17 @@ mod tests {
     fn codes_round_trip_through_parse_and_serde() {
         for tf in TaskForce::ALL {
             assert_eq!(TaskForce::parse(tf.code()).unwrap(), tf);
-            assert_eq!(serde_json::to_string(&tf).unwrap(), format!("\"{}\"", tf.code()));
+            assert_eq!(
+                serde_json::to_string(&tf).unwrap(),
+                format!("\"{}\"", tf.code())
+            );
         }
         for k in AuthorityKind::ALL {
             assert_eq!(AuthorityKind::parse(k.code()).unwrap(), k);
-            assert_eq!(serde_json::to_string(&k).unwrap(), format!("\"{}\"", k.code()));
+            assert_eq!(
+                serde_json::to_string(&k).unwrap(),
+                format!("\"{}\"", k.code())
+            );
         }
         assert!(TaskForce::parse("edilizia").is_err());
         assert!(AuthorityKind::parse("municipio").is_err());

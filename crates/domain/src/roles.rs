@@ -57,20 +57,25 @@ impl Role {
     }
 
     pub fn parse(s: &str) -> Result<Self, ParseError> {
-        Self::ALL.into_iter().find(|r| r.code() == s.trim()).ok_or_else(|| {
-            ParseError::new(format!(
-                "«{s}» non è un ruolo: usare uno tra {}",
-                Self::ALL.map(Self::code).join(", ")
-            ))
-        })
+        Self::ALL
+            .into_iter()
+            .find(|r| r.code() == s.trim())
+            .ok_or_else(|| {
+                ParseError::new(format!(
+                    "«{s}» non è un ruolo: usare uno tra {}",
+                    Self::ALL.map(Self::code).join(", ")
+                ))
+            })
     }
 
     /// Whether this role may act in the given kind of scope.
     pub fn accepts(self, scope: &Scope) -> bool {
         matches!(
             (self, scope),
-            (Self::AuthorityRep | Self::AuthorityDelegate, Scope::Authority(_))
-                | (Self::Expert | Self::Coordinator, Scope::TaskForce(_))
+            (
+                Self::AuthorityRep | Self::AuthorityDelegate,
+                Scope::Authority(_)
+            ) | (Self::Expert | Self::Coordinator, Scope::TaskForce(_))
                 | (Self::Secretariat | Self::Admin, Scope::Region)
                 | (Self::Observer, Scope::Province(_) | Scope::Region)
         )
@@ -101,7 +106,6 @@ impl fmt::Display for Role {
 /// Where a grant applies. Written `region`, `province:BG`, `authority:015146` or
 /// `task_force:building_planning`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = String, example = "authority:016024"))]
 #[serde(try_from = "String", into = "String")]
 pub enum Scope {
     Region,
@@ -126,6 +130,14 @@ impl Scope {
         }
     }
 }
+
+#[cfg(feature = "openapi")]
+crate::values::string_schema!(
+    Scope,
+    "Where a grant applies: region, province:<sigla>, authority:<ISTAT code> or task_force:<code>",
+    "authority:016024",
+    "^(region|province:[A-Z]{2}|authority:[0-9]{2,6}|task_force:[a-z_]+)$"
+);
 
 impl fmt::Display for Scope {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -182,11 +194,26 @@ mod tests {
 
     #[test]
     fn scopes_round_trip() {
-        for s in ["region", "province:BG", "authority:015146", "task_force:building_planning"] {
+        for s in [
+            "region",
+            "province:BG",
+            "authority:015146",
+            "task_force:building_planning",
+        ] {
             assert_eq!(Scope::parse(s).unwrap().to_string(), s);
         }
-        assert_eq!(Scope::parse("province:bg").unwrap().to_string(), "province:BG");
-        for bad in ["", "regione", "province:", "authority:15146", "task_force:edilizia", "city:MI"] {
+        assert_eq!(
+            Scope::parse("province:bg").unwrap().to_string(),
+            "province:BG"
+        );
+        for bad in [
+            "",
+            "regione",
+            "province:",
+            "authority:15146",
+            "task_force:edilizia",
+            "city:MI",
+        ] {
             assert!(Scope::parse(bad).is_err(), "{bad} accepted");
         }
     }

@@ -8,7 +8,9 @@ pub fn fold_for_search(s: &str) -> String {
     let mut pending_space = false;
     for c in s.chars() {
         let mapped: Option<&str> = match c {
-            'à' | 'á' | 'â' | 'ä' | 'ã' | 'å' | 'À' | 'Á' | 'Â' | 'Ä' | 'Ã' | 'Å' => Some("a"),
+            'à' | 'á' | 'â' | 'ä' | 'ã' | 'å' | 'À' | 'Á' | 'Â' | 'Ä' | 'Ã' | 'Å' => {
+                Some("a")
+            }
             'è' | 'é' | 'ê' | 'ë' | 'È' | 'É' | 'Ê' | 'Ë' => Some("e"),
             'ì' | 'í' | 'î' | 'ï' | 'Ì' | 'Í' | 'Î' | 'Ï' => Some("i"),
             'ò' | 'ó' | 'ô' | 'ö' | 'õ' | 'Ò' | 'Ó' | 'Ô' | 'Ö' | 'Õ' => Some("o"),
@@ -49,7 +51,10 @@ mod tests {
 
     #[test]
     fn punctuation_becomes_single_spaces() {
-        assert_eq!(fold_for_search("Sant'Angelo  Lodigiano"), "sant angelo lodigiano");
+        assert_eq!(
+            fold_for_search("Sant'Angelo  Lodigiano"),
+            "sant angelo lodigiano"
+        );
         assert_eq!(fold_for_search(" Bianzano - Gandino "), "bianzano gandino");
         assert_eq!(fold_for_search(""), "");
     }

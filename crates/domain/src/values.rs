@@ -5,6 +5,26 @@ use crate::ParseError;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+/// Implements `utoipa::ToSchema` for a type that travels as a plain string.
+#[cfg(feature = "openapi")]
+macro_rules! string_schema {
+    ($ty:ty, $description:literal, $example:literal, $pattern:literal) => {
+        impl utoipa::PartialSchema for $ty {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                utoipa::openapi::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String)
+                    .description(Some($description))
+                    .pattern(Some($pattern))
+                    .examples([$example])
+                    .into()
+            }
+        }
+        impl utoipa::ToSchema for $ty {}
+    };
+}
+#[cfg(feature = "openapi")]
+pub(crate) use string_schema;
+
 macro_rules! string_value {
     ($name:ident, $example:literal) => {
         impl fmt::Display for $name {
@@ -103,7 +123,8 @@ impl ProcedureCode {
         let ok = !s.is_empty()
             && s.len() <= 40
             && s.as_bytes()[0].is_ascii_uppercase()
-            && s.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
+            && s.bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
         if ok {
             Ok(Self(s.to_owned()))
         } else {
@@ -137,14 +158,15 @@ impl Email {
         if valid {
             Ok(Self(s))
         } else {
-            Err(ParseError::new(format!("«{s}» non è un indirizzo e-mail valido")))
+            Err(ParseError::new(format!(
+                "«{s}» non è un indirizzo e-mail valido"
+            )))
         }
     }
 }
 
 /// A semester: `2022S1` (January–June) or `2022S2` (July–December).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(value_type = String, example = "2022S1", pattern = "^[0-9]{4}S[12]$"))]
 #[serde(try_from = "String", into = "String")]
 pub struct Period {
     year: i32,
@@ -156,12 +178,18 @@ impl Period {
         if (1990..=2100).contains(&year) && matches!(half, 1 | 2) {
             Ok(Self { year, half })
         } else {
-            Err(ParseError::new(format!("semestre non valido: {year}S{half}")))
+            Err(ParseError::new(format!(
+                "semestre non valido: {year}S{half}"
+            )))
         }
     }
 
     pub fn parse(s: &str) -> Result<Self, ParseError> {
-        let err = || ParseError::new(format!("«{s}» non è un semestre: scrivere ad esempio 2022S1 o 2022S2"));
+        let err = || {
+            ParseError::new(format!(
+                "«{s}» non è un semestre: scrivere ad esempio 2022S1 o 2022S2"
+            ))
+        };
         let (y, h) = s.trim().split_once(['S', 's']).ok_or_else(err)?;
         if y.len() != 4 || h.len() != 1 {
             return Err(err());
@@ -174,7 +202,10 @@ impl Period {
     /// The semester containing a date.
     pub fn containing(date: chrono::NaiveDate) -> Self {
         use chrono::Datelike;
-        Self { year: date.year(), half: if date.month() <= 6 { 1 } else { 2 } }
+        Self {
+            year: date.year(),
+            half: if date.month() <= 6 { 1 } else { 2 },
+        }
     }
 
     pub fn year(self) -> i32 {
@@ -195,9 +226,27 @@ impl Period {
     }
 
     pub fn next(self) -> Self {
-        if self.half == 1 { Self { year: self.year, half: 2 } } else { Self { year: self.year + 1, half: 1 } }
+        if self.half == 1 {
+            Self {
+                year: self.year,
+                half: 2,
+            }
+        } else {
+            Self {
+                year: self.year + 1,
+                half: 1,
+            }
+        }
     }
 }
+
+#[cfg(feature = "openapi")]
+string_schema!(
+    Period,
+    "A semester: 2022S1 is January–June 2022, 2022S2 July–December",
+    "2022S1",
+    "^[0-9]{4}S[12]$"
+);
 
 impl fmt::Display for Period {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -232,7 +281,10 @@ mod tests {
         assert_eq!(IstatCode::parse("016024").unwrap().as_str(), "016024");
         assert_eq!(IstatCode::parse(" 215 ").unwrap().as_str(), "215");
         assert_eq!(IstatCode::parse("03").unwrap().province_prefix(), None);
-        assert_eq!(IstatCode::parse("016024").unwrap().province_prefix(), Some("016"));
+        assert_eq!(
+            IstatCode::parse("016024").unwrap().province_prefix(),
+            Some("016")
+        );
     }
 
     #[test]
@@ -245,7 +297,12 @@ mod tests {
     #[test]
     fn istat_code_deserialisation_refuses_bad_values() {
         assert!(serde_json::from_str::<IstatCode>("\"12345\"").is_err());
-        assert_eq!(serde_json::from_str::<IstatCode>("\"012001\"").unwrap().as_str(), "012001");
+        assert_eq!(
+            serde_json::from_str::<IstatCode>("\"012001\"")
+                .unwrap()
+                .as_str(),
+            "012001"
+        );
     }
 
     #[test]
@@ -267,8 +324,20 @@ mod tests {
 
     #[test]
     fn emails_are_normalised_and_checked() {
-        assert_eq!(Email::parse(" Mario.Rossi@Comune.BG.it ").unwrap().as_str(), "mario.rossi@comune.bg.it");
-        for bad in ["", "mario", "@x.it", "mario@", "mario@x", "ma rio@x.it", "a@b@c.it", "a@.it"] {
+        assert_eq!(
+            Email::parse(" Mario.Rossi@Comune.BG.it ").unwrap().as_str(),
+            "mario.rossi@comune.bg.it"
+        );
+        for bad in [
+            "",
+            "mario",
+            "@x.it",
+            "mario@",
+            "mario@x",
+            "ma rio@x.it",
+            "a@b@c.it",
+            "a@.it",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad} accepted");
         }
     }
@@ -280,9 +349,18 @@ mod tests {
         assert_eq!(p.first_day(), NaiveDate::from_ymd_opt(2022, 1, 1).unwrap());
         assert_eq!(p.last_day(), NaiveDate::from_ymd_opt(2022, 6, 30).unwrap());
         assert_eq!(p.next(), Period::parse("2022S2").unwrap());
-        assert_eq!(Period::parse("2022S2").unwrap().next(), Period::parse("2023S1").unwrap());
-        assert_eq!(Period::containing(NaiveDate::from_ymd_opt(2022, 6, 30).unwrap()), p);
-        assert_eq!(Period::containing(NaiveDate::from_ymd_opt(2022, 7, 1).unwrap()).half(), 2);
+        assert_eq!(
+            Period::parse("2022S2").unwrap().next(),
+            Period::parse("2023S1").unwrap()
+        );
+        assert_eq!(
+            Period::containing(NaiveDate::from_ymd_opt(2022, 6, 30).unwrap()),
+            p
+        );
+        assert_eq!(
+            Period::containing(NaiveDate::from_ymd_opt(2022, 7, 1).unwrap()).half(),
+            2
+        );
         for bad in ["2022", "2022S3", "22S1", "2022-S1", "S1", "2022S12"] {
             assert!(Period::parse(bad).is_err(), "{bad} accepted");
         }

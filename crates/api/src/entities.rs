@@ -1,0 +1,11 @@
+//! sea-orm entities: one module per table. Columns hold plain strings and numbers; the handlers
+//! turn rows into the domain's parsed types at the edge.
+
+pub mod authority;
+pub mod login_failure;
+pub mod procedure;
+pub mod province;
+pub mod refresh_token;
+pub mod role_grant;
+pub mod task_force;
+pub mod user;

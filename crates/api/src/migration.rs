@@ -1,0 +1,19 @@
+//! Database migrations, one file each (sea-orm takes the migration's name from its file name).
+//! They run at start and with `affianca migrate`; the same ones serve SQLite and PostgreSQL.
+
+use sea_orm_migration::prelude::*;
+
+mod m20261126_000001_reference;
+mod m20261126_000002_users;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261126_000001_reference::Migration),
+            Box::new(m20261126_000002_users::Migration),
+        ]
+    }
+}

@@ -1,0 +1,78 @@
+//! The REST resources, one module each, all under `/api/v1`.
+
+use utoipa_actix_web::{scope, service_config::ServiceConfig};
+
+pub mod auth;
+pub mod authorities;
+pub mod catalog;
+pub mod status;
+pub mod users;
+
+/// Registers every route (and its OpenAPI operation).
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(
+        scope::scope("/api/v1")
+            .service(status::status)
+            .service(auth::login)
+            .service(auth::refresh)
+            .service(auth::logout)
+            .service(auth::me)
+            .service(users::list_users)
+            .service(users::create_user)
+            .service(users::get_user)
+            .service(users::add_grant)
+            .service(users::revoke_grant)
+            .service(authorities::list_authorities)
+            .service(authorities::get_authority)
+            .service(authorities::list_provinces)
+            .service(catalog::list_task_forces)
+            .service(catalog::list_procedures)
+            .service(catalog::get_procedure)
+            .service(catalog::create_procedure)
+            .service(catalog::update_procedure)
+            .service(catalog::deactivate_procedure)
+            .default_service(actix_web::web::to(unknown_api_path)),
+    );
+}
+
+/// Any other path under `/api/v1`: a 404 problem, never the web client.
+async fn unknown_api_path() -> Result<actix_web::HttpResponse, crate::error::ApiError> {
+    Err(crate::error::ApiError::not_found(
+        "Questo indirizzo dell'API",
+    ))
+}
+
+/// Validated paging parameters.
+#[derive(Debug, Clone, Copy)]
+pub struct Paging {
+    pub limit: u64,
+    pub offset: u64,
+}
+
+pub const DEFAULT_LIMIT: u64 = 50;
+pub const MAX_LIMIT: u64 = 200;
+
+impl Paging {
+    /// Checks `limit` (1..=200, default 50) and `offset`, adding field errors to `errors`.
+    pub fn parse(
+        limit: Option<u64>,
+        offset: Option<u64>,
+        errors: &mut Vec<affianca_domain::dto::FieldError>,
+    ) -> Self {
+        let limit = match limit {
+            None => DEFAULT_LIMIT,
+            Some(l) if (1..=MAX_LIMIT).contains(&l) => l,
+            Some(_) => {
+                errors.push(affianca_domain::dto::FieldError {
+                    field: "limit".into(),
+                    message: format!("deve essere tra 1 e {MAX_LIMIT}"),
+                });
+                DEFAULT_LIMIT
+            }
+        };
+        Self {
+            limit,
+            offset: offset.unwrap_or(0),
+        }
+    }
+}

@@ -1,0 +1,292 @@
+//! The registry of authorities and the provinces. Public reference data (ISTAT), readable by any
+//! signed-in user.
+
+use crate::auth::Caller;
+use crate::entities::{authority, province};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::Query;
+use crate::routes::Paging;
+use actix_web::{HttpResponse, get, web};
+use affianca_domain::dto::{Authority, FieldError, Page, Province};
+use affianca_domain::text::fold_for_search;
+use affianca_domain::{AuthorityKind, IstatCode, ProvinceCode};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
+    QuerySelect,
+};
+use serde::Deserialize;
+use std::collections::HashMap;
+use utoipa::IntoParams;
+
+/// Province names by code, loaded once: provinces are fixed reference data.
+#[derive(Debug, Clone, Default)]
+pub struct ProvinceNames(pub HashMap<String, String>);
+
+impl ProvinceNames {
+    pub async fn load(db: &DatabaseConnection) -> Result<Self, sea_orm::DbErr> {
+        Ok(Self(
+            province::Entity::find()
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|p| (p.code, p.name))
+                .collect(),
+        ))
+    }
+}
+
+fn authority_dto(a: authority::Model, names: &ProvinceNames) -> Option<Authority> {
+    // Codes were parsed when stored; a row that no longer parses is logged and left out.
+    let Ok(istat_code) = IstatCode::parse(&a.istat_code) else {
+        tracing::error!(istat_code = %a.istat_code, "stored ISTAT code does not parse");
+        return None;
+    };
+    Some(Authority {
+        istat_code,
+        province_name: a.province.as_ref().and_then(|p| names.0.get(p).cloned()),
+        province: a
+            .province
+            .as_deref()
+            .and_then(|p| ProvinceCode::parse(p).ok()),
+        name: a.name,
+        kind: AuthorityKind::parse(&a.kind).unwrap_or(AuthorityKind::Comune),
+        cadastral_code: a.cadastral_code,
+        fiscal_code: a.fiscal_code,
+        active: a.active,
+    })
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListAuthoritiesQuery {
+    /// Part of the name; case- and accent-insensitive ("fenegro" finds Fenegrò).
+    pub q: Option<String>,
+    /// Province code (sigla), e.g. `BG`: the province itself and its comuni.
+    pub province: Option<String>,
+    /// `comune`, `provincia`, `citta_metropolitana` or `regione`.
+    pub kind: Option<String>,
+    /// Include authorities retired from the ISTAT list (default false).
+    pub include_inactive: Option<bool>,
+    /// `name` (default), `-name`, `istat_code` or `-istat_code`.
+    pub sort: Option<String>,
+    /// 1–200, default 50.
+    pub limit: Option<u64>,
+    pub offset: Option<u64>,
+}
+
+/// Search the registry of authorities.
+#[utoipa::path(
+    tag = "authorities",
+    security(("bearer" = [])),
+    params(ListAuthoritiesQuery),
+    responses(
+        (status = 200, description = "A page of authorities and the total count", body = Page<Authority>,
+            example = json!({"items": [{"istat_code": "016024", "name": "Bergamo", "kind": "comune", "province": "BG", "province_name": "Bergamo", "cadastral_code": "A794", "fiscal_code": "80034840167", "active": true}], "total": 1, "limit": 50, "offset": 0})),
+        crate::openapi::Unauthorized,
+        crate::openapi::Unprocessable,
+    )
+)]
+#[get("/authorities")]
+pub async fn list_authorities(
+    db: web::Data<DatabaseConnection>,
+    names: web::Data<ProvinceNames>,
+    _caller: Caller,
+    query: Query<ListAuthoritiesQuery>,
+) -> ApiResult<HttpResponse> {
+    let mut errors = Vec::new();
+    let paging = Paging::parse(query.limit, query.offset, &mut errors);
+    let province = query
+        .province
+        .as_deref()
+        .filter(|p| !p.trim().is_empty())
+        .and_then(|p| match ProvinceCode::parse(p) {
+            Ok(p) if names.0.contains_key(p.as_str()) => Some(p),
+            Ok(p) => {
+                errors.push(FieldError {
+                    field: "province".into(),
+                    message: format!("{p} non è una provincia lombarda"),
+                });
+                None
+            }
+            Err(e) => {
+                errors.push(FieldError {
+                    field: "province".into(),
+                    message: e.to_string(),
+                });
+                None
+            }
+        });
+    let kind = query
+        .kind
+        .as_deref()
+        .filter(|k| !k.trim().is_empty())
+        .and_then(|k| {
+            AuthorityKind::parse(k)
+                .map_err(|e| {
+                    errors.push(FieldError {
+                        field: "kind".into(),
+                        message: e.to_string(),
+                    })
+                })
+                .ok()
+        });
+    let (sort_col, descending) = match query.sort.as_deref().unwrap_or("name") {
+        "name" => (authority::Column::Name, false),
+        "-name" => (authority::Column::Name, true),
+        "istat_code" => (authority::Column::IstatCode, false),
+        "-istat_code" => (authority::Column::IstatCode, true),
+        other => {
+            errors.push(FieldError {
+                field: "sort".into(),
+                message: format!(
+                    "«{other}» non ammesso: usare name, -name, istat_code o -istat_code"
+                ),
+            });
+            (authority::Column::Name, false)
+        }
+    };
+    let q = query
+        .q
+        .as_deref()
+        .map(fold_for_search)
+        .filter(|q| !q.is_empty());
+    if q.as_ref().is_some_and(|q| q.chars().count() > 100) {
+        errors.push(FieldError {
+            field: "q".into(),
+            message: "al massimo 100 caratteri".into(),
+        });
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+
+    let mut select = authority::Entity::find();
+    if let Some(p) = &province {
+        select = select.filter(authority::Column::Province.eq(p.as_str()));
+    }
+    if let Some(k) = kind {
+        select = select.filter(authority::Column::Kind.eq(k.code()));
+    }
+    if !query.include_inactive.unwrap_or(false) {
+        select = select.filter(authority::Column::Active.eq(true));
+    }
+    if let Some(q) = &q {
+        // The folded query has no % or _ (only letters, digits, spaces).
+        select = select.filter(authority::Column::NameSearch.like(format!("%{q}%")));
+    }
+    #[derive(FromQueryResult)]
+    struct Count {
+        n: i64,
+    }
+    let total = select
+        .clone()
+        .select_only()
+        .column_as(Expr::cust("COUNT(*)"), "n")
+        .into_model::<Count>()
+        .one(db.get_ref())
+        .await?
+        .map_or(0, |c| c.n.max(0) as u64);
+    let ordered = if descending {
+        select.order_by_desc(sort_col)
+    } else {
+        select.order_by_asc(sort_col)
+    };
+    let rows = ordered
+        .order_by_asc(authority::Column::IstatCode)
+        .limit(paging.limit)
+        .offset(paging.offset)
+        .all(db.get_ref())
+        .await?;
+    let items = rows
+        .into_iter()
+        .filter_map(|a| authority_dto(a, &names))
+        .collect();
+    Ok(HttpResponse::Ok().json(Page {
+        items,
+        total,
+        limit: paging.limit,
+        offset: paging.offset,
+    }))
+}
+
+/// One authority by ISTAT code.
+#[utoipa::path(
+    tag = "authorities",
+    security(("bearer" = [])),
+    params(("istat_code" = String, Path, description = "6 digits for a comune, 3 for a province body (215 = Città metropolitana di Milano), 03 for the region", example = "016024")),
+    responses(
+        (status = 200, description = "The authority", body = Authority),
+        crate::openapi::Unauthorized,
+        crate::openapi::NotFound,
+    )
+)]
+#[get("/authorities/{istat_code}")]
+pub async fn get_authority(
+    db: web::Data<DatabaseConnection>,
+    names: web::Data<ProvinceNames>,
+    _caller: Caller,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let code = IstatCode::parse(&path).map_err(|_| ApiError::not_found("L'ente"))?;
+    let a = authority::Entity::find_by_id(code.to_string())
+        .one(db.get_ref())
+        .await?
+        .ok_or_else(|| ApiError::not_found("L'ente"))?;
+    let dto = authority_dto(a, &names).ok_or_else(|| ApiError::not_found("L'ente"))?;
+    Ok(HttpResponse::Ok().json(dto))
+}
+
+/// The 12 provinces (11 Province and the Città metropolitana di Milano).
+#[utoipa::path(
+    tag = "authorities",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Provinces in name order", body = Vec<Province>),
+        crate::openapi::Unauthorized,
+    )
+)]
+#[get("/provinces")]
+pub async fn list_provinces(
+    db: web::Data<DatabaseConnection>,
+    _caller: Caller,
+) -> ApiResult<HttpResponse> {
+    let provinces = province::Entity::find()
+        .order_by_asc(province::Column::Name)
+        .all(db.get_ref())
+        .await?;
+    #[derive(FromQueryResult)]
+    struct CountRow {
+        province: Option<String>,
+        n: i64,
+    }
+    let counts: HashMap<String, u64> = authority::Entity::find()
+        .select_only()
+        .column(authority::Column::Province)
+        .column_as(Expr::cust("COUNT(*)"), "n")
+        .filter(authority::Column::Kind.eq(AuthorityKind::Comune.code()))
+        .filter(authority::Column::Active.eq(true))
+        .group_by(authority::Column::Province)
+        .into_model::<CountRow>()
+        .all(db.get_ref())
+        .await?
+        .into_iter()
+        .filter_map(|r| Some((r.province?, r.n.max(0) as u64)))
+        .collect();
+    let items: Vec<Province> = provinces
+        .into_iter()
+        .filter_map(|p| {
+            Some(Province {
+                comuni: counts.get(&p.code).copied().unwrap_or(0),
+                code: ProvinceCode::parse(&p.code).ok()?,
+                authority_code: IstatCode::parse(&p.authority_code).ok()?,
+                kind: AuthorityKind::parse(&p.kind).ok()?,
+                name: p.name,
+                istat_code: p.istat_code,
+                fiscal_code: p.fiscal_code,
+                nuts3: p.nuts3,
+            })
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(items))
+}

@@ -1,0 +1,34 @@
+//! Health and version.
+
+use crate::error::ApiError;
+use actix_web::{HttpResponse, get, web};
+use affianca_domain::dto::Status;
+use sea_orm::DatabaseConnection;
+
+/// Health of the service.
+///
+/// `200` when the database answers; `503` problem when it does not. No authentication, so load
+/// balancers and uptime checks can call it.
+#[utoipa::path(
+    tag = "system",
+    security(()),
+    responses(
+        (status = 200, description = "Healthy", body = Status),
+        crate::openapi::ServiceUnavailable,
+    )
+)]
+#[get("/status")]
+pub async fn status(db: web::Data<DatabaseConnection>) -> Result<HttpResponse, ApiError> {
+    if crate::db::ping(&db).await {
+        Ok(HttpResponse::Ok().json(Status {
+            status: "ok".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            database: "ok".into(),
+        }))
+    } else {
+        Err(ApiError::service_unavailable(format!(
+            "Il database non risponde (versione {}).",
+            env!("CARGO_PKG_VERSION")
+        )))
+    }
+}
