@@ -1,0 +1,460 @@
+//! All HTTP of the client: the REST API under `/api/v1`, over the domain DTOs.
+//!
+//! Token handling lives here too. The access token (a 15-minute JWT) is kept only in memory; the
+//! refresh token is kept in `localStorage` so that a reload stays signed in. The refresh token
+//! rotates: every refresh consumes it and returns a new one, so refreshes are single-flight (all
+//! callers that need a refresh at the same time wait for the same request) and the refresh token
+//! is always read back from storage, which keeps several open tabs in step.
+//!
+//! Access tokens are refreshed a minute before they expire (timer) and, as a fallback, when a
+//! request answers 401: the request is then retried once. When the refresh token is refused the
+//! tokens are cleared and the session-expired callback (set by [`crate::session`]) runs.
+
+use affianca_domain::dto::{
+    Authority, FieldError, LoginRequest, Me, Page, Problem, Procedure, Province, RefreshRequest,
+    TaskForceInfo, TokenResponse,
+};
+use affianca_domain::{AuthorityKind, IstatCode, ProvinceCode, TaskForce};
+use gloo_net::http::{Request, RequestBuilder, Response};
+use leptos::prelude::{TimeoutHandle, set_timeout_with_handle};
+use leptos::task::spawn_local;
+use serde::de::DeserializeOwned;
+use std::cell::RefCell;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
+use std::time::Duration;
+
+const BASE: &str = "/api/v1";
+/// Where the refresh token is kept between visits.
+pub const REFRESH_TOKEN_KEY: &str = "affianca.refresh_token";
+/// The page size of the authorities directory.
+pub const PAGE_SIZE: u64 = 50;
+
+// ---- errors ------------------------------------------------------------------------------------
+
+/// Why a call failed, with an Italian message for people.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ApiError {
+    /// The server could not be reached (offline, DNS, CORS, server down).
+    Network,
+    /// The server answered with a problem+json body.
+    Problem(Box<Problem>),
+    /// The server answered an error without a readable problem body.
+    Status(u16),
+    /// A success response whose body did not match the expected type.
+    Decode,
+    /// The session is over (refresh token missing or refused): sign in again.
+    SessionExpired,
+}
+
+impl ApiError {
+    /// The Italian sentence to show.
+    pub fn message(&self) -> String {
+        match self {
+            Self::Network => {
+                "Impossibile contattare il server. Verificare la connessione e riprovare.".into()
+            }
+            Self::Problem(p) => p
+                .detail
+                .clone()
+                .filter(|d| !d.trim().is_empty())
+                .unwrap_or_else(|| p.title.clone()),
+            Self::Status(404) => "La risorsa richiesta non esiste.".into(),
+            Self::Status(s) if *s >= 500 => {
+                format!(
+                    "Il server ha avuto un problema (errore {s}). Riprovare tra qualche minuto."
+                )
+            }
+            Self::Status(s) => format!("Il server ha rifiutato la richiesta (errore {s})."),
+            Self::Decode => "Il server ha inviato una risposta non valida.".into(),
+            Self::SessionExpired => "La sessione è scaduta: accedere di nuovo.".into(),
+        }
+    }
+
+    /// The HTTP status, when the server answered.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Self::Problem(p) => Some(p.status),
+            Self::Status(s) => Some(*s),
+            _ => None,
+        }
+    }
+
+    pub fn is_not_found(&self) -> bool {
+        self.status() == Some(404)
+    }
+
+    /// For 422: the invalid fields.
+    pub fn field_errors(&self) -> &[FieldError] {
+        match self {
+            Self::Problem(p) => &p.errors,
+            _ => &[],
+        }
+    }
+
+    /// The request id to quote when asking for help.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            Self::Problem(p) => p.request_id.as_deref(),
+            _ => None,
+        }
+    }
+}
+
+impl From<gloo_net::Error> for ApiError {
+    fn from(_: gloo_net::Error) -> Self {
+        // gloo reports a failed `fetch` (no answer at all) and a bad request build the same way;
+        // for a person both mean the server could not be reached.
+        Self::Network
+    }
+}
+
+// ---- token state -------------------------------------------------------------------------------
+
+#[derive(Default)]
+struct Auth {
+    access_token: Option<String>,
+    timer: Option<TimeoutHandle>,
+    refreshing: Option<Rc<RefCell<Flight>>>,
+    on_expired: Option<Rc<dyn Fn()>>,
+}
+
+thread_local! {
+    static AUTH: RefCell<Auth> = RefCell::new(Auth::default());
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
+}
+
+/// The refresh token kept from a previous visit, if any.
+pub fn stored_refresh_token() -> Option<String> {
+    storage()?
+        .get_item(REFRESH_TOKEN_KEY)
+        .ok()
+        .flatten()
+        .filter(|t| !t.is_empty())
+}
+
+fn access_token() -> Option<String> {
+    AUTH.with(|a| a.borrow().access_token.clone())
+}
+
+/// Sets what runs when the session ends on its own (refresh token refused).
+pub fn set_on_session_expired(f: impl Fn() + 'static) {
+    AUTH.with(|a| a.borrow_mut().on_expired = Some(Rc::new(f)));
+}
+
+fn store_tokens(tokens: &TokenResponse) {
+    if let Some(s) = storage() {
+        let _ = s.set_item(REFRESH_TOKEN_KEY, &tokens.refresh_token);
+    }
+    AUTH.with(|a| {
+        let mut a = a.borrow_mut();
+        a.access_token = Some(tokens.access_token.clone());
+        if let Some(t) = a.timer.take() {
+            t.clear();
+        }
+    });
+    schedule_refresh(refresh_delay(tokens.expires_in));
+}
+
+/// Refresh a minute before expiry (or at three quarters of a short lifetime).
+fn refresh_delay(expires_in: u64) -> Duration {
+    let secs = if expires_in > 120 {
+        expires_in - 60
+    } else {
+        expires_in * 3 / 4
+    };
+    Duration::from_secs(secs.max(5))
+}
+
+fn schedule_refresh(delay: Duration) {
+    let handle = set_timeout_with_handle(
+        || {
+            spawn_local(async {
+                match refresh().await {
+                    Ok(()) | Err(ApiError::SessionExpired) => {}
+                    // The server is unreachable or failing: try again shortly; a request that
+                    // meets an expired token will also refresh on its own.
+                    Err(_) => schedule_refresh(Duration::from_secs(30)),
+                }
+            })
+        },
+        delay,
+    )
+    .ok();
+    AUTH.with(|a| {
+        if let Some(old) = std::mem::replace(&mut a.borrow_mut().timer, handle) {
+            old.clear();
+        }
+    });
+}
+
+/// Forgets both tokens and stops the refresh timer.
+pub fn clear_tokens() {
+    if let Some(s) = storage() {
+        let _ = s.remove_item(REFRESH_TOKEN_KEY);
+    }
+    AUTH.with(|a| {
+        let mut a = a.borrow_mut();
+        a.access_token = None;
+        if let Some(t) = a.timer.take() {
+            t.clear();
+        }
+    });
+}
+
+fn session_expired() {
+    clear_tokens();
+    let cb = AUTH.with(|a| a.borrow().on_expired.clone());
+    if let Some(cb) = cb {
+        cb();
+    }
+}
+
+/// One refresh in flight, awaited by everyone who needs it.
+#[derive(Default)]
+struct Flight {
+    result: Option<Result<(), ApiError>>,
+    wakers: Vec<Waker>,
+}
+
+struct WaitFlight(Rc<RefCell<Flight>>);
+
+impl Future for WaitFlight {
+    type Output = Result<(), ApiError>;
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut flight = self.0.borrow_mut();
+        match &flight.result {
+            Some(r) => Poll::Ready(r.clone()),
+            None => {
+                flight.wakers.push(cx.waker().clone());
+                Poll::Pending
+            }
+        }
+    }
+}
+
+/// Exchanges the stored refresh token for a new pair. Concurrent callers share one request.
+/// On [`ApiError::SessionExpired`] the tokens are already cleared.
+pub async fn refresh() -> Result<(), ApiError> {
+    let (flight, leader) = AUTH.with(|a| {
+        let mut a = a.borrow_mut();
+        match &a.refreshing {
+            Some(f) => (f.clone(), false),
+            None => {
+                let f = Rc::new(RefCell::new(Flight::default()));
+                a.refreshing = Some(f.clone());
+                (f, true)
+            }
+        }
+    });
+    if leader {
+        let flight = flight.clone();
+        spawn_local(async move {
+            let result = do_refresh().await;
+            AUTH.with(|a| a.borrow_mut().refreshing = None);
+            let wakers = {
+                let mut f = flight.borrow_mut();
+                f.result = Some(result);
+                std::mem::take(&mut f.wakers)
+            };
+            wakers.into_iter().for_each(Waker::wake);
+        });
+    }
+    WaitFlight(flight).await
+}
+
+async fn do_refresh() -> Result<(), ApiError> {
+    let Some(refresh_token) = stored_refresh_token() else {
+        clear_tokens();
+        return Err(ApiError::SessionExpired);
+    };
+    let resp = Request::post(&format!("{BASE}/auth/refresh"))
+        .json(&RefreshRequest { refresh_token })?
+        .send()
+        .await?;
+    if resp.ok() {
+        let tokens: TokenResponse = resp.json().await.map_err(|_| ApiError::Decode)?;
+        store_tokens(&tokens);
+        Ok(())
+    } else if (400..500).contains(&resp.status()) && resp.status() != 429 {
+        // Refused (unknown, used or expired refresh token): the session is over.
+        clear_tokens();
+        Err(ApiError::SessionExpired)
+    } else {
+        Err(error_of(resp).await)
+    }
+}
+
+// ---- plumbing ----------------------------------------------------------------------------------
+
+async fn error_of(resp: Response) -> ApiError {
+    let status = resp.status();
+    let is_json = resp
+        .headers()
+        .get("content-type")
+        .is_some_and(|ct| ct.contains("json"));
+    if is_json && let Ok(problem) = resp.json::<Problem>().await {
+        return ApiError::Problem(Box::new(problem));
+    }
+    ApiError::Status(status)
+}
+
+async fn decode<T: DeserializeOwned>(resp: Response) -> Result<T, ApiError> {
+    if resp.ok() {
+        resp.json().await.map_err(|_| ApiError::Decode)
+    } else {
+        Err(error_of(resp).await)
+    }
+}
+
+/// Sends an authenticated request built by `build`, refreshing the access token when it is
+/// missing or refused and retrying once.
+async fn send_authed(build: impl Fn() -> RequestBuilder) -> Result<Response, ApiError> {
+    let token = match access_token() {
+        Some(t) => t,
+        None => {
+            refresh().await.inspect_err(expire_on_refusal)?;
+            access_token().ok_or(ApiError::SessionExpired)?
+        }
+    };
+    let resp = with_token(build(), &token).send().await?;
+    if resp.status() != 401 {
+        return Ok(resp);
+    }
+    // The token was refused. If someone refreshed meanwhile use theirs, else refresh now.
+    if access_token().as_deref() == Some(token.as_str()) || access_token().is_none() {
+        refresh().await.inspect_err(expire_on_refusal)?;
+    }
+    let token = access_token().ok_or(ApiError::SessionExpired)?;
+    let resp = with_token(build(), &token).send().await?;
+    if resp.status() == 401 {
+        session_expired();
+        return Err(ApiError::SessionExpired);
+    }
+    Ok(resp)
+}
+
+fn expire_on_refusal(e: &ApiError) {
+    if *e == ApiError::SessionExpired {
+        session_expired();
+    }
+}
+
+fn with_token(req: RequestBuilder, token: &str) -> RequestBuilder {
+    req.header("Authorization", &format!("Bearer {token}"))
+        .header("Accept", "application/json")
+}
+
+async fn get<T: DeserializeOwned>(path: &str, query: &[(&str, String)]) -> Result<T, ApiError> {
+    let url = format!("{BASE}{path}");
+    let resp =
+        send_authed(|| Request::get(&url).query(query.iter().map(|(k, v)| (*k, v.as_str()))))
+            .await?;
+    decode(resp).await
+}
+
+// ---- authentication ----------------------------------------------------------------------------
+
+/// Signs in; on success the tokens are stored.
+pub async fn login(email: &str, password: &str) -> Result<(), ApiError> {
+    let body = LoginRequest {
+        email: email.trim().to_owned(),
+        password: password.to_owned(),
+    };
+    let resp = Request::post(&format!("{BASE}/auth/login"))
+        .header("Accept", "application/json")
+        .json(&body)?
+        .send()
+        .await?;
+    let tokens: TokenResponse = decode(resp).await?;
+    store_tokens(&tokens);
+    Ok(())
+}
+
+/// Signs out: revokes the refresh token on the server (best effort) and forgets both tokens.
+pub async fn logout() {
+    if let Some(refresh_token) = stored_refresh_token() {
+        clear_tokens();
+        if let Ok(req) =
+            Request::post(&format!("{BASE}/auth/logout")).json(&RefreshRequest { refresh_token })
+        {
+            let _ = req.send().await;
+        }
+    }
+    clear_tokens();
+}
+
+/// `GET /me`.
+pub async fn me() -> Result<Me, ApiError> {
+    get("/me", &[]).await
+}
+
+// ---- reference data ----------------------------------------------------------------------------
+
+/// The filters of the authorities directory.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuthorityQuery {
+    pub q: String,
+    pub province: Option<ProvinceCode>,
+    pub kind: Option<AuthorityKind>,
+    /// One of `name`, `-name`, `istat_code`, `-istat_code`.
+    pub sort: String,
+    /// 1-based.
+    pub page: u64,
+}
+
+/// `GET /authorities`.
+pub async fn authorities(query: &AuthorityQuery) -> Result<Page<Authority>, ApiError> {
+    let mut params = vec![
+        ("limit", PAGE_SIZE.to_string()),
+        (
+            "offset",
+            (query.page.max(1) - 1)
+                .saturating_mul(PAGE_SIZE)
+                .to_string(),
+        ),
+    ];
+    let q = query.q.trim();
+    if !q.is_empty() {
+        params.push(("q", q.to_owned()));
+    }
+    if let Some(p) = &query.province {
+        params.push(("province", p.to_string()));
+    }
+    if let Some(k) = query.kind {
+        params.push(("kind", k.code().to_owned()));
+    }
+    if !query.sort.is_empty() {
+        params.push(("sort", query.sort.clone()));
+    }
+    get("/authorities", &params).await
+}
+
+/// `GET /authorities/{istat_code}`.
+pub async fn authority(code: &IstatCode) -> Result<Authority, ApiError> {
+    get(&format!("/authorities/{code}"), &[]).await
+}
+
+/// `GET /provinces`.
+pub async fn provinces() -> Result<Vec<Province>, ApiError> {
+    get("/provinces", &[]).await
+}
+
+/// `GET /task-forces`.
+pub async fn task_forces() -> Result<Vec<TaskForceInfo>, ApiError> {
+    get("/task-forces", &[]).await
+}
+
+/// `GET /procedures`, optionally for one task force.
+pub async fn procedures(task_force: Option<TaskForce>) -> Result<Vec<Procedure>, ApiError> {
+    let query: Vec<(&str, String)> = task_force
+        .map(|t| ("task_force", t.code().to_owned()))
+        .into_iter()
+        .collect();
+    get("/procedures", &query).await
+}

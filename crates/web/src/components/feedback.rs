@@ -1,0 +1,46 @@
+//! Loading and error messages.
+
+use crate::api::ApiError;
+use leptos::prelude::*;
+
+/// An error from the server, in plain Italian. `role="alert"` makes screen readers announce it.
+#[component]
+pub fn ErrorAlert(error: ApiError) -> impl IntoView {
+    let fields = error.field_errors().to_vec();
+    let request_id = error.request_id().map(str::to_owned);
+    view! {
+        <div class="alert alert-danger" role="alert" data-testid="error">
+            <p class="mb-0">{error.message()}</p>
+            {(!fields.is_empty())
+                .then(|| {
+                    view! {
+                        <ul class="mb-0 mt-2">
+                            {fields
+                                .into_iter()
+                                .map(|f| view! { <li>{f.field}": "{f.message}</li> })
+                                .collect_view()}
+                        </ul>
+                    }
+                })}
+            {request_id
+                .map(|id| {
+                    view! {
+                        <p class="small mb-0 mt-2">
+                            "Codice della richiesta da citare all'assistenza: " <code>{id}</code>
+                        </p>
+                    }
+                })}
+        </div>
+    }
+}
+
+/// A polite "loading" message.
+#[component]
+pub fn Loading(#[prop(into)] label: String) -> impl IntoView {
+    view! {
+        <div class="d-flex align-items-center gap-2 my-4" role="status" data-testid="loading">
+            <div class="progress-spinner progress-spinner-active size-sm" aria-hidden="true"></div>
+            <span>{label}</span>
+        </div>
+    }
+}

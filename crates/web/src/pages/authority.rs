@@ -1,0 +1,137 @@
+//! `/enti/:istat_code`: one authority.
+
+use crate::api;
+use crate::app::LastDirectoryUrl;
+use crate::components::feedback::{ErrorAlert, Loading};
+use crate::components::icon::Icon;
+use crate::util::set_title;
+use affianca_domain::IstatCode;
+use affianca_domain::dto::Authority;
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+
+#[component]
+pub fn AuthorityDetail() -> impl IntoView {
+    let params = use_params_map();
+    let back = expect_context::<LastDirectoryUrl>().0;
+    let code = Memo::new(move |_| params.with(|p| p.get("istat_code").unwrap_or_default()));
+    let authority = LocalResource::new(move || {
+        let code = code.get();
+        async move {
+            match IstatCode::parse(&code) {
+                Ok(code) => api::authority(&code).await.map(Some),
+                // A malformed code cannot name an authority: no need to ask.
+                Err(_) => Ok(None),
+            }
+        }
+    });
+
+    view! {
+        <nav class="breadcrumb-container" aria-label="Percorso">
+            <ol class="breadcrumb">
+                <li class="breadcrumb-item">
+                    <a href="/">"Home"</a>
+                    <span class="separator" aria-hidden="true">"/"</span>
+                </li>
+                <li class="breadcrumb-item">
+                    <a href=move || back.get()>"Enti"</a>
+                    <span class="separator" aria-hidden="true">"/"</span>
+                </li>
+                <li class="breadcrumb-item active" aria-current="page">{move || code.get()}</li>
+            </ol>
+        </nav>
+        {move || match authority.get() {
+            None => view! { <Loading label="Caricamento dell'ente…"/> }.into_any(),
+            Some(Ok(Some(a))) => {
+                set_title(&a.name);
+                view! { <Details authority=a/> }.into_any()
+            }
+            Some(Ok(None)) => view! { <NotFoundAuthority code=code.get_untracked()/> }.into_any(),
+            Some(Err(e)) if e.is_not_found() => {
+                view! { <NotFoundAuthority code=code.get_untracked()/> }.into_any()
+            }
+            Some(Err(e)) => {
+                set_title("Errore");
+                view! { <ErrorAlert error=e/> }.into_any()
+            }
+        }}
+        <p class="mt-4">
+            <a id="back-to-list" href=move || back.get() class="btn btn-outline-primary">
+                <Icon name="it-arrow-left" class="icon-primary icon-sm me-1"/>
+                "Torna all'elenco degli enti"
+            </a>
+        </p>
+    }
+}
+
+#[component]
+fn Details(authority: Authority) -> impl IntoView {
+    let a = authority;
+    let province = match (&a.province_name, &a.province) {
+        (Some(name), Some(code)) => Some((
+            format!("{name} ({code})"),
+            format!("/enti?provincia={code}"),
+        )),
+        (None, Some(code)) => Some((code.to_string(), format!("/enti?provincia={code}"))),
+        _ => None,
+    };
+    let dash = || "—".to_owned();
+    view! {
+        <h1 id="authority-name" class="mb-1">{a.name.clone()}</h1>
+        <p class="lead mb-4">
+            {a.kind.label()}
+            {(!a.active).then(|| view! { <span class="badge bg-secondary ms-2">"cessato"</span> })}
+        </p>
+        <dl class="row authority-fields" data-testid="authority-fields">
+            <dt class="col-sm-4 col-lg-3">"Codice ISTAT"</dt>
+            <dd class="col-sm-8 col-lg-9 font-monospace" data-field="istat_code">{a.istat_code.to_string()}</dd>
+            <dt class="col-sm-4 col-lg-3">"Nome"</dt>
+            <dd class="col-sm-8 col-lg-9" data-field="name">{a.name.clone()}</dd>
+            <dt class="col-sm-4 col-lg-3">"Tipo"</dt>
+            <dd class="col-sm-8 col-lg-9" data-field="kind">{a.kind.label()}</dd>
+            <dt class="col-sm-4 col-lg-3">"Provincia"</dt>
+            <dd class="col-sm-8 col-lg-9" data-field="province">
+                {match province {
+                    Some((label, href)) => {
+                        view! {
+                            {label}
+                            " · "
+                            <a href=href>"enti della provincia"</a>
+                        }
+                            .into_any()
+                    }
+                    None => dash().into_any(),
+                }}
+            </dd>
+            <dt class="col-sm-4 col-lg-3">"Codice catastale"</dt>
+            <dd class="col-sm-8 col-lg-9 font-monospace" data-field="cadastral_code">
+                {a.cadastral_code.clone().unwrap_or_else(dash)}
+            </dd>
+            <dt class="col-sm-4 col-lg-3">"Codice fiscale"</dt>
+            <dd class="col-sm-8 col-lg-9 font-monospace" data-field="fiscal_code">
+                {a.fiscal_code.clone().unwrap_or_else(dash)}
+            </dd>
+            <dt class="col-sm-4 col-lg-3">"Stato"</dt>
+            <dd class="col-sm-8 col-lg-9" data-field="active">
+                {if a.active { "Attivo" } else { "Cessato (codice non più presente nell'elenco ISTAT)" }}
+            </dd>
+        </dl>
+    }
+}
+
+#[component]
+fn NotFoundAuthority(code: String) -> impl IntoView {
+    set_title("Ente non trovato");
+    view! {
+        <div class="callout warning" data-testid="authority-not-found">
+            <div class="callout-title">
+                <Icon name="it-info-circle"/>
+                <span class="text">"Attenzione"</span>
+            </div>
+            <h1 class="h3">"Ente non trovato"</h1>
+            <p>
+                "Nessun ente ha il codice ISTAT «" {code} "», oppure l'ente non è tra quelli che è possibile consultare."
+            </p>
+        </div>
+    }
+}

@@ -1,0 +1,8 @@
+//! One module per page.
+
+pub mod authorities;
+pub mod authority;
+pub mod home;
+pub mod login;
+pub mod not_found;
+pub mod procedures;

@@ -1,0 +1,127 @@
+//! Who is signed in: a context shared by every page.
+
+use crate::api::{self, ApiError};
+use affianca_domain::Role;
+use affianca_domain::dto::User;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+/// Where the session stands.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AuthState {
+    /// A refresh token from an earlier visit is being exchanged.
+    Checking,
+    /// Signed in, with the user's profile.
+    SignedIn(Box<User>),
+    /// No session (never signed in, or it expired): pages send the visitor to the login.
+    Anonymous,
+    /// The user has just signed out.
+    SignedOut,
+    /// The session could not be resumed because the server is unreachable or failing.
+    Unavailable(String),
+}
+
+/// The session, provided as context by [`provide_session`].
+#[derive(Debug, Clone, Copy)]
+pub struct Session {
+    pub state: RwSignal<AuthState>,
+}
+
+impl Session {
+    /// Starts the session: resumes it from a stored refresh token, if there is one.
+    pub fn start() -> Self {
+        let resuming = api::stored_refresh_token().is_some();
+        let state = RwSignal::new(if resuming {
+            AuthState::Checking
+        } else {
+            AuthState::Anonymous
+        });
+        let session = Self { state };
+        api::set_on_session_expired(move || {
+            state.try_set(AuthState::Anonymous);
+        });
+        if resuming {
+            spawn_local(session.resume());
+        }
+        session
+    }
+
+    /// Exchanges the stored refresh token, then loads the profile.
+    pub async fn resume(self) {
+        self.state.set(AuthState::Checking);
+        let result = match api::refresh().await {
+            Ok(()) => self.load_profile().await,
+            Err(e) => Err(e),
+        };
+        match result {
+            Ok(()) => {}
+            Err(ApiError::SessionExpired) => self.state.set(AuthState::Anonymous),
+            Err(e) => self.state.set(AuthState::Unavailable(e.message())),
+        }
+    }
+
+    async fn load_profile(self) -> Result<(), ApiError> {
+        let me = api::me().await?;
+        self.state.set(AuthState::SignedIn(Box::new(me.user)));
+        Ok(())
+    }
+
+    /// Signs in and loads the profile.
+    pub async fn sign_in(self, email: String, password: String) -> Result<(), ApiError> {
+        api::login(&email, &password).await?;
+        if let Err(e) = self.load_profile().await {
+            api::clear_tokens();
+            return Err(e);
+        }
+        Ok(())
+    }
+
+    /// Signs out, on the server too.
+    pub async fn sign_out(self) {
+        api::logout().await;
+        self.state.set(AuthState::SignedOut);
+    }
+
+    pub fn is_signed_in(&self) -> bool {
+        self.state.with(|s| matches!(s, AuthState::SignedIn(_)))
+    }
+
+    /// The signed-in user's full name.
+    pub fn full_name(&self) -> Option<String> {
+        self.state.with(|s| match s {
+            AuthState::SignedIn(u) => Some(u.full_name.clone()),
+            _ => None,
+        })
+    }
+
+    /// The signed-in user's roles in Italian, each once.
+    pub fn role_labels(&self) -> Vec<&'static str> {
+        self.state.with(|s| match s {
+            AuthState::SignedIn(u) => {
+                role_labels(&u.grants.iter().map(|g| g.role).collect::<Vec<_>>())
+            }
+            _ => Vec::new(),
+        })
+    }
+}
+
+/// Distinct roles, in the order of [`Role::ALL`], as Italian labels.
+pub fn role_labels(roles: &[Role]) -> Vec<&'static str> {
+    Role::ALL
+        .into_iter()
+        .filter(|r| roles.contains(r))
+        .map(Role::label)
+        .collect()
+}
+
+/// Creates the session and makes it available to every component below.
+pub fn provide_session() -> Session {
+    let session = Session::start();
+    provide_context(session);
+    session
+}
+
+/// The session of the app.
+pub fn use_session() -> Session {
+    expect_context::<Session>()
+}
