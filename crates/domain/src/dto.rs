@@ -113,7 +113,11 @@ pub struct Grant {
 
 /// A user account with its grants.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[cfg_attr(feature = "openapi", derive(ToSchema), schema(example = json!({
+    "id": 7, "email": "osservatore.bg@demo.affianca.it", "full_name": "Ufficio PNRR Provincia di Bergamo",
+    "active": true, "created_at": "2026-01-15T09:30:00Z",
+    "grants": [{"id": 7, "role": "observer", "scope": "province:BG", "granted_at": "2026-01-15T09:30:00Z"}]
+})))]
 pub struct User {
     pub id: UserId,
     pub email: Email,
@@ -125,7 +129,11 @@ pub struct User {
 
 /// `GET /api/v1/me`: who the caller is.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[cfg_attr(feature = "openapi", derive(ToSchema), schema(example = json!({"user": {
+    "id": 1, "email": "segreteria@demo.affianca.it", "full_name": "Giulia Bianchi (Segreteria Tecnica)",
+    "active": true, "created_at": "2026-01-15T09:30:00Z",
+    "grants": [{"id": 1, "role": "secretariat", "scope": "region", "granted_at": "2026-01-15T09:30:00Z"}]
+}})))]
 pub struct Me {
     pub user: User,
 }

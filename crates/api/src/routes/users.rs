@@ -84,7 +84,8 @@ pub struct ListUsersQuery {
     security(("bearer" = [])),
     params(ListUsersQuery),
     responses(
-        (status = 200, description = "A page of users with their grants", body = Page<User>),
+        (status = 200, description = "A page of users with their grants", body = Page<User>,
+            example = json!({"items": [{"id": 7, "email": "osservatore.bg@demo.affianca.it", "full_name": "Ufficio PNRR Provincia di Bergamo", "active": true, "created_at": "2026-01-15T09:30:00Z", "grants": [{"id": 7, "role": "observer", "scope": "province:BG", "granted_at": "2026-01-15T09:30:00Z"}]}], "total": 1, "limit": 50, "offset": 0})),
         crate::openapi::Unauthorized,
         crate::openapi::Forbidden,
         crate::openapi::Unprocessable,
@@ -169,11 +170,12 @@ pub async fn list_users(
     }))
 }
 
-fn check_grants(grants: &[GrantRequest], errors: &mut Vec<FieldError>) -> Vec<RoleScope> {
+/// The grants that fit their role, each with its index in the request (for field paths).
+fn check_grants(grants: &[GrantRequest], errors: &mut Vec<FieldError>) -> Vec<(usize, RoleScope)> {
     let mut out = Vec::new();
     for (i, g) in grants.iter().enumerate() {
         match RoleScope::new(g.role, g.scope.clone()) {
-            Ok(rs) => out.push(rs),
+            Ok(rs) => out.push((i, rs)),
             Err(e) => errors.push(FieldError {
                 field: format!("grants[{i}].scope"),
                 message: e.to_string(),
@@ -247,10 +249,11 @@ pub async fn create_user(
             message: m,
         });
     }
-    let grants = check_grants(&req.grants, &mut errors);
-    for (i, g) in grants.iter().enumerate() {
+    let checked = check_grants(&req.grants, &mut errors);
+    for (i, g) in &checked {
         ensure_authority_exists(&db, &g.scope, format!("grants[{i}].scope"), &mut errors).await?;
     }
+    let grants: Vec<RoleScope> = checked.into_iter().map(|(_, g)| g).collect();
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
@@ -351,7 +354,8 @@ pub async fn add_grant(
         .await?
         .ok_or_else(|| ApiError::not_found("L'utente"))?;
     let mut errors = Vec::new();
-    let grants = check_grants(std::slice::from_ref(&body.0), &mut errors);
+    let grants: Vec<RoleScope> =
+        check_grants(std::slice::from_ref(&body.0), &mut errors).into_iter().map(|(_, g)| g).collect();
     if let Some(g) = grants.first() {
         ensure_authority_exists(&db, &g.scope, "scope".into(), &mut errors).await?;
     }

@@ -1,0 +1,212 @@
+//! The authorization matrix: every operation of the OpenAPI document, called anonymously and as
+//! each role, must answer as this table says. An operation missing from the table fails the test,
+//! so a new route cannot ship without deciding who may call it.
+//!
+//! `Access` says who may call an operation; `foreign` requests name objects outside a caller's
+//! scope, which must answer 404 (never 403) to callers without a region-wide grant. Later issues
+//! add their routes here.
+
+use affianca_domain::Role;
+use affianca_tests::{TestApp, spawn_app};
+use reqwest::Method;
+use serde_json::{Value, json};
+use std::cell::RefCell;
+use std::collections::{BTreeSet, HashMap};
+
+#[derive(Clone, Copy)]
+enum Access {
+    /// Anyone, signed in or not.
+    Public,
+    /// Any signed-in user, whatever their role.
+    AnyUser,
+    /// Only these roles; other signed-in users get 403, anonymous callers 401.
+    Roles(&'static [Role]),
+}
+
+struct Req {
+    method: Method,
+    path: String,
+    body: Option<Value>,
+    headers: Vec<(&'static str, String)>,
+}
+
+impl Req {
+    fn new(method: Method, path: impl Into<String>) -> Self {
+        Self { method, path: path.into(), body: None, headers: Vec::new() }
+    }
+    fn body(mut self, v: Value) -> Self {
+        self.body = Some(v);
+        self
+    }
+    fn header(mut self, k: &'static str, v: impl Into<String>) -> Self {
+        self.headers.push((k, v.into()));
+        self
+    }
+}
+
+struct Ctx {
+    refresh_tokens: RefCell<Vec<String>>,
+}
+
+type Build = fn(&Ctx, Option<Role>) -> Req;
+
+struct Case {
+    /// `METHOD /path/{param}` exactly as in the OpenAPI document.
+    op: &'static str,
+    access: Access,
+    /// The request a permitted caller makes (it must succeed with 2xx).
+    request: Build,
+}
+
+fn cases() -> Vec<Case> {
+    use Access::*;
+    vec![
+        Case { op: "GET /api/v1/status", access: Public, request: |_, _| Req::new(Method::GET, "/api/v1/status") },
+        Case {
+            op: "POST /api/v1/auth/login",
+            access: Public,
+            request: |_, _| {
+                Req::new(Method::POST, "/api/v1/auth/login")
+                    .body(json!({"email": "admin@demo.affianca.it", "password": affianca_tests::DEMO_PASSWORD}))
+            },
+        },
+        Case {
+            op: "POST /api/v1/auth/refresh",
+            access: Public,
+            request: |ctx, _| {
+                let t = ctx.refresh_tokens.borrow_mut().pop().expect("enough refresh tokens");
+                Req::new(Method::POST, "/api/v1/auth/refresh").body(json!({"refresh_token": t}))
+            },
+        },
+        Case {
+            op: "POST /api/v1/auth/logout",
+            access: Public,
+            request: |ctx, _| {
+                let t = ctx.refresh_tokens.borrow_mut().pop().expect("enough refresh tokens");
+                Req::new(Method::POST, "/api/v1/auth/logout").body(json!({"refresh_token": t}))
+            },
+        },
+        Case { op: "GET /api/v1/me", access: AnyUser, request: |_, _| Req::new(Method::GET, "/api/v1/me") },
+        Case { op: "GET /api/v1/authorities", access: AnyUser, request: |_, _| Req::new(Method::GET, "/api/v1/authorities?province=BG") },
+        Case {
+            op: "GET /api/v1/authorities/{istat_code}",
+            access: AnyUser,
+            // The registry is public reference data: a comune outside every demo scope is visible.
+            request: |_, _| Req::new(Method::GET, "/api/v1/authorities/019036"),
+        },
+        Case { op: "GET /api/v1/provinces", access: AnyUser, request: |_, _| Req::new(Method::GET, "/api/v1/provinces") },
+        Case { op: "GET /api/v1/task-forces", access: AnyUser, request: |_, _| Req::new(Method::GET, "/api/v1/task-forces") },
+        Case { op: "GET /api/v1/procedures", access: AnyUser, request: |_, _| Req::new(Method::GET, "/api/v1/procedures") },
+        Case { op: "GET /api/v1/procedures/{id}", access: AnyUser, request: |_, _| Req::new(Method::GET, "/api/v1/procedures/1") },
+        Case {
+            op: "POST /api/v1/procedures",
+            access: Roles(&[Role::Secretariat]),
+            request: |_, _| {
+                Req::new(Method::POST, "/api/v1/procedures")
+                    .body(json!({"code": "MATRIX", "task_force": "waste", "name": "Prova", "legal_term_days": 10}))
+            },
+        },
+        Case {
+            op: "PATCH /api/v1/procedures/{id}",
+            access: Roles(&[Role::Secretariat]),
+            request: |_, _| {
+                Req::new(Method::PATCH, "/api/v1/procedures/5").header("if-match", "\"procedure-5-v1\"").body(json!({"legal_term_days": 100}))
+            },
+        },
+        Case {
+            op: "DELETE /api/v1/procedures/{id}",
+            access: Roles(&[Role::Secretariat]),
+            request: |_, _| Req::new(Method::DELETE, "/api/v1/procedures/6"),
+        },
+        Case { op: "GET /api/v1/users", access: Roles(&[Role::Admin]), request: |_, _| Req::new(Method::GET, "/api/v1/users") },
+        Case {
+            op: "POST /api/v1/users",
+            access: Roles(&[Role::Admin]),
+            request: |_, _| {
+                Req::new(Method::POST, "/api/v1/users").body(json!({
+                    "email": "matrix@example.org", "full_name": "Matrix", "password": "una password lunga",
+                    "grants": [{"role": "observer", "scope": "region"}]
+                }))
+            },
+        },
+        Case { op: "GET /api/v1/users/{id}", access: Roles(&[Role::Admin]), request: |_, _| Req::new(Method::GET, "/api/v1/users/1") },
+        Case {
+            op: "POST /api/v1/users/{id}/grants",
+            access: Roles(&[Role::Admin]),
+            request: |_, _| Req::new(Method::POST, "/api/v1/users/1/grants").body(json!({"role": "observer", "scope": "province:MI"})),
+        },
+        Case {
+            op: "DELETE /api/v1/users/{id}/grants/{grant_id}",
+            access: Roles(&[Role::Admin]),
+            // Grant 7 is the demo observer's (demo users are created in DEMO_USERS order).
+            request: |_, _| Req::new(Method::DELETE, "/api/v1/users/7/grants/7"),
+        },
+    ]
+}
+
+fn documented_operations(doc: &Value) -> BTreeSet<String> {
+    let mut ops = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in ["get", "post", "put", "patch", "delete"] {
+            if item.get(method).is_some() {
+                ops.insert(format!("{} {path}", method.to_uppercase()));
+            }
+        }
+    }
+    ops
+}
+
+async fn send(app: &TestApp, req: Req, token: Option<&str>) -> u16 {
+    let mut rb = app.request(req.method, &req.path, token);
+    for (k, v) in req.headers {
+        rb = rb.header(k, v);
+    }
+    if let Some(b) = req.body {
+        rb = rb.json(&b);
+    }
+    rb.send().await.expect("request sent").status().as_u16()
+}
+
+#[tokio::test]
+async fn every_operation_answers_each_role_as_the_matrix_says() {
+    let app = spawn_app().await;
+    let doc: Value = app.request(Method::GET, "/api/v1/openapi.json", None).send().await.unwrap().json().await.unwrap();
+    let documented = documented_operations(&doc);
+    let cases = cases();
+    let in_matrix: BTreeSet<String> = cases.iter().map(|c| c.op.to_owned()).collect();
+    let missing: Vec<_> = documented.difference(&in_matrix).collect();
+    assert!(missing.is_empty(), "operations missing from the authorization matrix: {missing:?}");
+    let stale: Vec<_> = in_matrix.difference(&documented).collect();
+    assert!(stale.is_empty(), "matrix entries for operations that do not exist: {stale:?}");
+
+    let mut tokens: HashMap<Role, String> = HashMap::new();
+    for role in Role::ALL {
+        tokens.insert(role, app.token_for(role).await);
+    }
+    let mut refresh = Vec::new();
+    for _ in 0..(2 * (Role::ALL.len() + 1)) {
+        refresh.push(app.login_tokens(affianca_tests::demo_email(Role::Secretariat)).await.refresh_token);
+    }
+    let ctx = Ctx { refresh_tokens: RefCell::new(refresh) };
+
+    let mut failures = Vec::new();
+    for case in &cases {
+        let callers: Vec<Option<Role>> = std::iter::once(None).chain(Role::ALL.into_iter().map(Some)).collect();
+        for caller in callers {
+            let expected: &[u16] = match (case.access, caller) {
+                (Access::Public, _) => &[200, 201, 204],
+                (_, None) => &[401],
+                (Access::AnyUser, Some(_)) => &[200, 201, 204],
+                (Access::Roles(allowed), Some(r)) if allowed.contains(&r) => &[200, 201, 204],
+                (Access::Roles(_), Some(_)) => &[403],
+            };
+            let token = caller.map(|r| tokens[&r].as_str());
+            let status = send(&app, (case.request)(&ctx, caller), token).await;
+            if !expected.contains(&status) {
+                let who = caller.map_or("anonymous", |r| r.code());
+                failures.push(format!("{} as {who}: got {status}, expected {expected:?}", case.op));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "authorization matrix violations:\n{}", failures.join("\n"));
+}

@@ -1,0 +1,9 @@
+//! API tests over HTTP, against SQLite (always) and PostgreSQL (when TEST_DATABASE_URL is set).
+
+mod auth;
+mod authorities;
+mod authz_matrix;
+mod catalog;
+mod errors;
+mod openapi;
+mod users;
