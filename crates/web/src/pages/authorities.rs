@@ -206,9 +206,6 @@ pub fn Authorities() -> impl IntoView {
                         prop:value=move || text.get()
                         on:input=on_input
                     />
-                    <small id="search-q-hint" class="form-text">
-                        "La ricerca parte mentre si scrive; maiuscole e accenti non contano."
-                    </small>
                 </div>
             </div>
             <div class="col-12 col-sm-6 col-lg-3">
@@ -275,7 +272,9 @@ pub fn Authorities() -> impl IntoView {
                     </select>
                 </div>
             </div>
-            <button type="submit" class="visually-hidden">"Cerca"</button>
+            <p id="search-q-hint" class="col-12 small text-secondary mt-2 mb-0">
+                "La ricerca parte mentre si scrive; maiuscole e accenti non contano."
+            </p>
         </form>
         {move || {
             provinces

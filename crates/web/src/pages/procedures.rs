@@ -19,7 +19,7 @@ pub fn Procedures() -> impl IntoView {
             "Il catalogo dei procedimenti su cui le task force affiancano gli enti, con il termine di legge in giorni di calendario."
         </p>
         <p class="small">
-            <span class="badge bg-warning text-dark me-1">"indicativo"</span>
+            <span class="badge bg-warning me-1">"indicativo"</span>
             "il termine è quello previsto in partenza e non è ancora stato confermato."
         </p>
         {move || match (task_forces.get(), procedures.get()) {
@@ -93,7 +93,7 @@ fn ProcedureTable(items: Vec<Procedure>) -> impl IntoView {
                                         {p.term_indicative
                                             .then(|| {
                                                 view! {
-                                                    <span class="badge bg-warning text-dark ms-2" data-testid="term-indicative">
+                                                    <span class="badge bg-warning ms-2" data-testid="term-indicative">
                                                         "indicativo"
                                                     </span>
                                                 }
