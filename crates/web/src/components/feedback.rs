@@ -7,7 +7,11 @@ use leptos::prelude::*;
 #[component]
 pub fn ErrorAlert(error: ApiError) -> impl IntoView {
     let fields = error.field_errors().to_vec();
-    let request_id = error.request_id().map(str::to_owned);
+    // The request id helps support with server failures; for a wrong password it is noise.
+    let request_id = error
+        .request_id()
+        .filter(|_| error.status().is_none_or(|s| s >= 500))
+        .map(str::to_owned);
     view! {
         <div class="alert alert-danger" role="alert" data-testid="error">
             <p class="mb-0">{error.message()}</p>
@@ -17,7 +21,7 @@ pub fn ErrorAlert(error: ApiError) -> impl IntoView {
                         <ul class="mb-0 mt-2">
                             {fields
                                 .into_iter()
-                                .map(|f| view! { <li>{f.field}": "{f.message}</li> })
+                                .map(|f| view! { <li>{field_label(&f.field)}": "{f.message}</li> })
                                 .collect_view()}
                         </ul>
                     }
@@ -31,6 +35,20 @@ pub fn ErrorAlert(error: ApiError) -> impl IntoView {
                     }
                 })}
         </div>
+    }
+}
+
+/// The Italian name of a request field or query parameter named in a 422 problem.
+fn field_label(field: &str) -> String {
+    match field {
+        "email" => "Email".into(),
+        "password" => "Password".into(),
+        "q" => "Ricerca".into(),
+        "province" => "Provincia".into(),
+        "kind" => "Tipo".into(),
+        "sort" => "Ordinamento".into(),
+        "limit" | "offset" => "Paginazione".into(),
+        other => other.into(),
     }
 }
 
