@@ -2,6 +2,8 @@
 //! (SQLite in a temporary directory, or a new PostgreSQL database when `TEST_DATABASE_URL` is
 //! set), with the reference data and the demo accounts, and gives a client to talk to it.
 
+pub mod browser;
+
 use affianca_api::config::Settings;
 use affianca_api::startup::Application;
 use affianca_domain::dto::{Problem, TokenResponse};
@@ -14,78 +16,157 @@ pub use affianca_api::seed::{DEMO_PASSWORD, DEMO_USERS};
 
 /// The e-mail of the demo account holding `role`.
 pub fn demo_email(role: affianca_domain::Role) -> &'static str {
-    DEMO_USERS.iter().find(|(_, _, r, _)| *r == role).map(|(e, ..)| *e).expect("one demo user per role")
+    DEMO_USERS
+        .iter()
+        .find(|(_, _, r, _)| *r == role)
+        .map(|(e, ..)| *e)
+        .expect("one demo user per role")
 }
 
 /// The repository root (for the built web client).
 pub fn workspace_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ is in the workspace").to_path_buf()
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ is in the workspace")
+        .to_path_buf()
 }
 
 /// Which database the tests run on.
 pub fn backend() -> &'static str {
-    if std::env::var("TEST_DATABASE_URL").is_ok_and(|v| !v.is_empty()) { "postgres" } else { "sqlite" }
+    if std::env::var("TEST_DATABASE_URL").is_ok_and(|v| !v.is_empty()) {
+        "postgres"
+    } else {
+        "sqlite"
+    }
 }
 
 pub struct TestApp {
     pub address: String,
     pub port: u16,
     pub client: reqwest::Client,
-    _dir: tempfile::TempDir,
+    pub database: TestDatabase,
+}
+
+/// A fresh, empty database: a SQLite file in a temporary directory, or a new PostgreSQL database
+/// (dropped again on drop) when `TEST_DATABASE_URL` is set.
+pub struct TestDatabase {
+    pub url: String,
+    pub dir: tempfile::TempDir,
     pg_database: Option<(String, String)>,
+}
+
+impl TestDatabase {
+    pub async fn new() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        match std::env::var("TEST_DATABASE_URL") {
+            Ok(admin) if !admin.is_empty() => {
+                let (url, name) = create_pg_database(&admin).await;
+                Self {
+                    url,
+                    dir,
+                    pg_database: Some((admin, name)),
+                }
+            }
+            _ => {
+                let url = format!(
+                    "sqlite://{}?mode=rwc",
+                    dir.path().join("affianca.db").display()
+                );
+                Self {
+                    url,
+                    dir,
+                    pg_database: None,
+                }
+            }
+        }
+    }
+
+    /// A migrated connection with the reference data.
+    pub async fn connect_seeded(&self) -> sea_orm::DatabaseConnection {
+        let db = affianca_api::db::connect(&self.url, 4)
+            .await
+            .expect("connect");
+        affianca_api::db::migrate(&db).await.expect("migrate");
+        affianca_api::seed::seed_reference(&db).await.expect("seed");
+        db
+    }
 }
 
 /// A fresh PostgreSQL database on the server of `TEST_DATABASE_URL`; returns its URL.
 async fn create_pg_database(admin_url: &str) -> (String, String) {
     use sea_orm::{ConnectionTrait, Database};
     let name = format!("affianca_t_{}", uuid::Uuid::new_v4().simple());
-    let admin = Database::connect(admin_url).await.expect("TEST_DATABASE_URL is reachable");
-    admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create test database");
+    let admin = Database::connect(admin_url)
+        .await
+        .expect("TEST_DATABASE_URL is reachable");
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await
+        .expect("create test database");
     admin.close().await.ok();
-    let base = admin_url.rsplit_once('/').map(|(b, _)| b).expect("TEST_DATABASE_URL ends with /database");
+    let base = admin_url
+        .rsplit_once('/')
+        .map(|(b, _)| b)
+        .expect("TEST_DATABASE_URL ends with /database");
     (format!("{base}/{name}"), name)
 }
 
 pub async fn spawn_app() -> TestApp {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let pg = match std::env::var("TEST_DATABASE_URL") {
-        Ok(url) if !url.is_empty() => Some((url.clone(), create_pg_database(&url).await)),
-        _ => None,
-    };
-    let mut vars: HashMap<&str, String> = HashMap::from([
+    let database = TestDatabase::new().await;
+    let vars: HashMap<&str, String> = HashMap::from([
+        ("DATABASE_URL", database.url.clone()),
         ("AFFIANCA_BIND", "127.0.0.1:0".to_owned()),
-        ("AFFIANCA_DATA_DIR", dir.path().display().to_string()),
-        ("AFFIANCA_JWT_SECRET", "a test secret that is long enough for HS256 keys".to_owned()),
+        (
+            "AFFIANCA_DATA_DIR",
+            database.dir.path().display().to_string(),
+        ),
+        (
+            "AFFIANCA_JWT_SECRET",
+            "a test secret that is long enough for HS256 keys".to_owned(),
+        ),
         ("AFFIANCA_DEMO", "1".to_owned()),
         ("AFFIANCA_DB_MAX_CONNECTIONS", "8".to_owned()),
-        ("AFFIANCA_WEB_DIR", workspace_root().join("crates/web/dist").display().to_string()),
+        (
+            "AFFIANCA_WEB_DIR",
+            workspace_root()
+                .join("crates/web/dist")
+                .display()
+                .to_string(),
+        ),
     ]);
-    if let Some((_, (url, _))) = &pg {
-        vars.insert("DATABASE_URL", url.clone());
-    }
     let settings = Settings::from_lookup(|k| vars.get(k).cloned()).expect("test settings");
-    let app = Application::build(&settings).await.expect("the application starts");
+    let app = Application::build(&settings)
+        .await
+        .expect("the application starts");
     let port = app.port();
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
         port,
-        client: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client"),
-        _dir: dir,
-        pg_database: pg.map(|(admin, (_, name))| (admin, name)),
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client"),
+        database,
     }
 }
 
-impl Drop for TestApp {
+impl Drop for TestDatabase {
     fn drop(&mut self) {
         // Drop the PostgreSQL test database (FORCE closes the server's pooled connections).
         if let Some((admin_url, name)) = self.pg_database.take() {
             let _ = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .ok()?;
                 rt.block_on(async {
                     use sea_orm::{ConnectionTrait, Database};
                     let admin = Database::connect(&admin_url).await.ok()?;
-                    admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await.ok()?;
+                    admin
+                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .await
+                        .ok()?;
                     admin.close().await.ok()
                 })
             })
@@ -108,15 +189,27 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str, token: &str) -> Response {
-        self.request(Method::GET, path, Some(token)).send().await.expect("request sent")
+        self.request(Method::GET, path, Some(token))
+            .send()
+            .await
+            .expect("request sent")
     }
 
     pub async fn post_json(&self, path: &str, token: Option<&str>, body: &Value) -> Response {
-        self.request(Method::POST, path, token).json(body).send().await.expect("request sent")
+        self.request(Method::POST, path, token)
+            .json(body)
+            .send()
+            .await
+            .expect("request sent")
     }
 
     pub async fn try_login(&self, email: &str, password: &str) -> Response {
-        self.post_json("/api/v1/auth/login", None, &serde_json::json!({"email": email, "password": password})).await
+        self.post_json(
+            "/api/v1/auth/login",
+            None,
+            &serde_json::json!({"email": email, "password": password}),
+        )
+        .await
     }
 
     /// Logs in as a demo account and returns its tokens.
@@ -135,8 +228,18 @@ impl TestApp {
 /// Asserts a problem+json response with the status and code, and returns it.
 pub async fn assert_problem(res: Response, status: u16, code: &str) -> Problem {
     assert_eq!(res.status().as_u16(), status, "status of {}", res.url());
-    let ct = res.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
-    assert_eq!(ct, "application/problem+json", "content type of {}", res.url());
+    let ct = res
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(
+        ct,
+        "application/problem+json",
+        "content type of {}",
+        res.url()
+    );
     let problem: Problem = res.json().await.expect("a problem body");
     assert_eq!(problem.status, status);
     assert_eq!(problem.code, code, "problem: {problem:?}");

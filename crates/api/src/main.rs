@@ -128,10 +128,16 @@ async fn main() -> anyhow::Result<()> {
             db::migrate(&conn).await?;
             seed::seed_reference(&conn).await?;
             let full_name = name.unwrap_or_else(|| email.to_string());
-            let user =
-                seed::create_user(&conn, &email, &full_name, &password, &[grant.clone()], None)
-                    .await
-                    .with_context(|| format!("cannot create {email} (does it exist already?)"))?;
+            let user = seed::create_user(
+                &conn,
+                &email,
+                &full_name,
+                &password,
+                std::slice::from_ref(&grant),
+                None,
+            )
+            .await
+            .with_context(|| format!("cannot create {email} (does it exist already?)"))?;
             println!(
                 "created user {} ({}) with {} {}",
                 user.id, email, grant.role, grant.scope

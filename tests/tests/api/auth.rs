@@ -23,8 +23,20 @@ async fn a_demo_user_logs_in_and_sees_their_grants() {
 #[tokio::test]
 async fn unknown_email_and_wrong_password_get_the_same_answer() {
     let app = spawn_app().await;
-    let unknown = assert_problem(app.try_login("nessuno@example.org", "whatever-long-pass").await, 401, "invalid_credentials").await;
-    let wrong = assert_problem(app.try_login(demo_email(Role::Secretariat), "wrong-password-123").await, 401, "invalid_credentials").await;
+    let unknown = assert_problem(
+        app.try_login("nessuno@example.org", "whatever-long-pass")
+            .await,
+        401,
+        "invalid_credentials",
+    )
+    .await;
+    let wrong = assert_problem(
+        app.try_login(demo_email(Role::Secretariat), "wrong-password-123")
+            .await,
+        401,
+        "invalid_credentials",
+    )
+    .await;
     assert_eq!(unknown, wrong);
 }
 
@@ -44,27 +56,60 @@ async fn five_failures_lock_the_account_with_retry_after() {
     }
     // Locked: even the right password is refused for now.
     let res = app.try_login(email, DEMO_PASSWORD).await;
-    let retry: u64 = res.headers().get("retry-after").expect("Retry-After").to_str().unwrap().parse().unwrap();
+    let retry: u64 = res
+        .headers()
+        .get("retry-after")
+        .expect("Retry-After")
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!((1..=900).contains(&retry), "{retry}");
     assert_problem(res, 429, "too_many_attempts").await;
     // Other accounts are not affected.
-    assert_eq!(app.try_login(demo_email(Role::Admin), DEMO_PASSWORD).await.status(), 200);
+    assert_eq!(
+        app.try_login(demo_email(Role::Admin), DEMO_PASSWORD)
+            .await
+            .status(),
+        200
+    );
 }
 
 #[tokio::test]
 async fn refresh_rotates_the_token_and_the_old_one_is_spent() {
     let app = spawn_app().await;
     let first = app.login_tokens(demo_email(Role::Coordinator)).await;
-    let res = app.post_json("/api/v1/auth/refresh", None, &json!({"refresh_token": first.refresh_token})).await;
+    let res = app
+        .post_json(
+            "/api/v1/auth/refresh",
+            None,
+            &json!({"refresh_token": first.refresh_token}),
+        )
+        .await;
     assert_eq!(res.status(), 200);
     let second: TokenResponse = res.json().await.unwrap();
     assert_ne!(second.refresh_token, first.refresh_token);
-    assert_eq!(app.get("/api/v1/me", &second.access_token).await.status(), 200);
+    assert_eq!(
+        app.get("/api/v1/me", &second.access_token).await.status(),
+        200
+    );
 
     // Reusing the spent token revokes the whole family, including the newest token.
-    let reuse = app.post_json("/api/v1/auth/refresh", None, &json!({"refresh_token": first.refresh_token})).await;
+    let reuse = app
+        .post_json(
+            "/api/v1/auth/refresh",
+            None,
+            &json!({"refresh_token": first.refresh_token}),
+        )
+        .await;
     assert_problem(reuse, 401, "invalid_refresh_token").await;
-    let newest = app.post_json("/api/v1/auth/refresh", None, &json!({"refresh_token": second.refresh_token})).await;
+    let newest = app
+        .post_json(
+            "/api/v1/auth/refresh",
+            None,
+            &json!({"refresh_token": second.refresh_token}),
+        )
+        .await;
     assert_problem(newest, 401, "invalid_refresh_token").await;
 }
 
@@ -72,19 +117,41 @@ async fn refresh_rotates_the_token_and_the_old_one_is_spent() {
 async fn logout_revokes_the_refresh_token() {
     let app = spawn_app().await;
     let tokens = app.login_tokens(demo_email(Role::Secretariat)).await;
-    let res = app.post_json("/api/v1/auth/logout", None, &json!({"refresh_token": tokens.refresh_token})).await;
+    let res = app
+        .post_json(
+            "/api/v1/auth/logout",
+            None,
+            &json!({"refresh_token": tokens.refresh_token}),
+        )
+        .await;
     assert_eq!(res.status(), 204);
-    let res = app.post_json("/api/v1/auth/refresh", None, &json!({"refresh_token": tokens.refresh_token})).await;
+    let res = app
+        .post_json(
+            "/api/v1/auth/refresh",
+            None,
+            &json!({"refresh_token": tokens.refresh_token}),
+        )
+        .await;
     assert_problem(res, 401, "invalid_refresh_token").await;
     // Logging out twice is harmless.
-    let res = app.post_json("/api/v1/auth/logout", None, &json!({"refresh_token": tokens.refresh_token})).await;
+    let res = app
+        .post_json(
+            "/api/v1/auth/logout",
+            None,
+            &json!({"refresh_token": tokens.refresh_token}),
+        )
+        .await;
     assert_eq!(res.status(), 204);
 }
 
 #[tokio::test]
 async fn protected_routes_refuse_missing_and_forged_tokens() {
     let app = spawn_app().await;
-    let res = app.request(reqwest::Method::GET, "/api/v1/me", None).send().await.unwrap();
+    let res = app
+        .request(reqwest::Method::GET, "/api/v1/me", None)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.headers().get("www-authenticate").unwrap(), "Bearer");
     assert_problem(res, 401, "unauthenticated").await;
     let forged = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIiwiZXhwIjo5OTk5OTk5OTk5LCJpYXQiOjAsImdyYW50cyI6WyJhZG1pbkByZWdpb24iXX0.bm90LXRoZS1zaWduYXR1cmU";

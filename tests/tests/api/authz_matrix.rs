@@ -32,7 +32,12 @@ struct Req {
 
 impl Req {
     fn new(method: Method, path: impl Into<String>) -> Self {
-        Self { method, path: path.into(), body: None, headers: Vec::new() }
+        Self {
+            method,
+            path: path.into(),
+            body: None,
+            headers: Vec::new(),
+        }
     }
     fn body(mut self, v: Value) -> Self {
         self.body = Some(v);
@@ -61,7 +66,11 @@ struct Case {
 fn cases() -> Vec<Case> {
     use Access::*;
     vec![
-        Case { op: "GET /api/v1/status", access: Public, request: |_, _| Req::new(Method::GET, "/api/v1/status") },
+        Case {
+            op: "GET /api/v1/status",
+            access: Public,
+            request: |_, _| Req::new(Method::GET, "/api/v1/status"),
+        },
         Case {
             op: "POST /api/v1/auth/login",
             access: Public,
@@ -74,7 +83,11 @@ fn cases() -> Vec<Case> {
             op: "POST /api/v1/auth/refresh",
             access: Public,
             request: |ctx, _| {
-                let t = ctx.refresh_tokens.borrow_mut().pop().expect("enough refresh tokens");
+                let t = ctx
+                    .refresh_tokens
+                    .borrow_mut()
+                    .pop()
+                    .expect("enough refresh tokens");
                 Req::new(Method::POST, "/api/v1/auth/refresh").body(json!({"refresh_token": t}))
             },
         },
@@ -82,22 +95,50 @@ fn cases() -> Vec<Case> {
             op: "POST /api/v1/auth/logout",
             access: Public,
             request: |ctx, _| {
-                let t = ctx.refresh_tokens.borrow_mut().pop().expect("enough refresh tokens");
+                let t = ctx
+                    .refresh_tokens
+                    .borrow_mut()
+                    .pop()
+                    .expect("enough refresh tokens");
                 Req::new(Method::POST, "/api/v1/auth/logout").body(json!({"refresh_token": t}))
             },
         },
-        Case { op: "GET /api/v1/me", access: AnyUser, request: |_, _| Req::new(Method::GET, "/api/v1/me") },
-        Case { op: "GET /api/v1/authorities", access: AnyUser, request: |_, _| Req::new(Method::GET, "/api/v1/authorities?province=BG") },
+        Case {
+            op: "GET /api/v1/me",
+            access: AnyUser,
+            request: |_, _| Req::new(Method::GET, "/api/v1/me"),
+        },
+        Case {
+            op: "GET /api/v1/authorities",
+            access: AnyUser,
+            request: |_, _| Req::new(Method::GET, "/api/v1/authorities?province=BG"),
+        },
         Case {
             op: "GET /api/v1/authorities/{istat_code}",
             access: AnyUser,
             // The registry is public reference data: a comune outside every demo scope is visible.
             request: |_, _| Req::new(Method::GET, "/api/v1/authorities/019036"),
         },
-        Case { op: "GET /api/v1/provinces", access: AnyUser, request: |_, _| Req::new(Method::GET, "/api/v1/provinces") },
-        Case { op: "GET /api/v1/task-forces", access: AnyUser, request: |_, _| Req::new(Method::GET, "/api/v1/task-forces") },
-        Case { op: "GET /api/v1/procedures", access: AnyUser, request: |_, _| Req::new(Method::GET, "/api/v1/procedures") },
-        Case { op: "GET /api/v1/procedures/{id}", access: AnyUser, request: |_, _| Req::new(Method::GET, "/api/v1/procedures/1") },
+        Case {
+            op: "GET /api/v1/provinces",
+            access: AnyUser,
+            request: |_, _| Req::new(Method::GET, "/api/v1/provinces"),
+        },
+        Case {
+            op: "GET /api/v1/task-forces",
+            access: AnyUser,
+            request: |_, _| Req::new(Method::GET, "/api/v1/task-forces"),
+        },
+        Case {
+            op: "GET /api/v1/procedures",
+            access: AnyUser,
+            request: |_, _| Req::new(Method::GET, "/api/v1/procedures"),
+        },
+        Case {
+            op: "GET /api/v1/procedures/{id}",
+            access: AnyUser,
+            request: |_, _| Req::new(Method::GET, "/api/v1/procedures/1"),
+        },
         Case {
             op: "POST /api/v1/procedures",
             access: Roles(&[Role::Secretariat]),
@@ -110,7 +151,9 @@ fn cases() -> Vec<Case> {
             op: "PATCH /api/v1/procedures/{id}",
             access: Roles(&[Role::Secretariat]),
             request: |_, _| {
-                Req::new(Method::PATCH, "/api/v1/procedures/5").header("if-match", "\"procedure-5-v1\"").body(json!({"legal_term_days": 100}))
+                Req::new(Method::PATCH, "/api/v1/procedures/5")
+                    .header("if-match", "\"procedure-5-v1\"")
+                    .body(json!({"legal_term_days": 100}))
             },
         },
         Case {
@@ -118,7 +161,11 @@ fn cases() -> Vec<Case> {
             access: Roles(&[Role::Secretariat]),
             request: |_, _| Req::new(Method::DELETE, "/api/v1/procedures/6"),
         },
-        Case { op: "GET /api/v1/users", access: Roles(&[Role::Admin]), request: |_, _| Req::new(Method::GET, "/api/v1/users") },
+        Case {
+            op: "GET /api/v1/users",
+            access: Roles(&[Role::Admin]),
+            request: |_, _| Req::new(Method::GET, "/api/v1/users"),
+        },
         Case {
             op: "POST /api/v1/users",
             access: Roles(&[Role::Admin]),
@@ -129,11 +176,18 @@ fn cases() -> Vec<Case> {
                 }))
             },
         },
-        Case { op: "GET /api/v1/users/{id}", access: Roles(&[Role::Admin]), request: |_, _| Req::new(Method::GET, "/api/v1/users/1") },
+        Case {
+            op: "GET /api/v1/users/{id}",
+            access: Roles(&[Role::Admin]),
+            request: |_, _| Req::new(Method::GET, "/api/v1/users/1"),
+        },
         Case {
             op: "POST /api/v1/users/{id}/grants",
             access: Roles(&[Role::Admin]),
-            request: |_, _| Req::new(Method::POST, "/api/v1/users/1/grants").body(json!({"role": "observer", "scope": "province:MI"})),
+            request: |_, _| {
+                Req::new(Method::POST, "/api/v1/users/1/grants")
+                    .body(json!({"role": "observer", "scope": "province:MI"}))
+            },
         },
         Case {
             op: "DELETE /api/v1/users/{id}/grants/{grant_id}",
@@ -170,14 +224,27 @@ async fn send(app: &TestApp, req: Req, token: Option<&str>) -> u16 {
 #[tokio::test]
 async fn every_operation_answers_each_role_as_the_matrix_says() {
     let app = spawn_app().await;
-    let doc: Value = app.request(Method::GET, "/api/v1/openapi.json", None).send().await.unwrap().json().await.unwrap();
+    let doc: Value = app
+        .request(Method::GET, "/api/v1/openapi.json", None)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let documented = documented_operations(&doc);
     let cases = cases();
     let in_matrix: BTreeSet<String> = cases.iter().map(|c| c.op.to_owned()).collect();
     let missing: Vec<_> = documented.difference(&in_matrix).collect();
-    assert!(missing.is_empty(), "operations missing from the authorization matrix: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "operations missing from the authorization matrix: {missing:?}"
+    );
     let stale: Vec<_> = in_matrix.difference(&documented).collect();
-    assert!(stale.is_empty(), "matrix entries for operations that do not exist: {stale:?}");
+    assert!(
+        stale.is_empty(),
+        "matrix entries for operations that do not exist: {stale:?}"
+    );
 
     let mut tokens: HashMap<Role, String> = HashMap::new();
     for role in Role::ALL {
@@ -185,13 +252,21 @@ async fn every_operation_answers_each_role_as_the_matrix_says() {
     }
     let mut refresh = Vec::new();
     for _ in 0..(2 * (Role::ALL.len() + 1)) {
-        refresh.push(app.login_tokens(affianca_tests::demo_email(Role::Secretariat)).await.refresh_token);
+        refresh.push(
+            app.login_tokens(affianca_tests::demo_email(Role::Secretariat))
+                .await
+                .refresh_token,
+        );
     }
-    let ctx = Ctx { refresh_tokens: RefCell::new(refresh) };
+    let ctx = Ctx {
+        refresh_tokens: RefCell::new(refresh),
+    };
 
     let mut failures = Vec::new();
     for case in &cases {
-        let callers: Vec<Option<Role>> = std::iter::once(None).chain(Role::ALL.into_iter().map(Some)).collect();
+        let callers: Vec<Option<Role>> = std::iter::once(None)
+            .chain(Role::ALL.into_iter().map(Some))
+            .collect();
         for caller in callers {
             let expected: &[u16] = match (case.access, caller) {
                 (Access::Public, _) => &[200, 201, 204],
@@ -204,9 +279,16 @@ async fn every_operation_answers_each_role_as_the_matrix_says() {
             let status = send(&app, (case.request)(&ctx, caller), token).await;
             if !expected.contains(&status) {
                 let who = caller.map_or("anonymous", |r| r.code());
-                failures.push(format!("{} as {who}: got {status}, expected {expected:?}", case.op));
+                failures.push(format!(
+                    "{} as {who}: got {status}, expected {expected:?}",
+                    case.op
+                ));
             }
         }
     }
-    assert!(failures.is_empty(), "authorization matrix violations:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "authorization matrix violations:\n{}",
+        failures.join("\n")
+    );
 }

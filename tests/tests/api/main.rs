@@ -5,5 +5,6 @@ mod authorities;
 mod authz_matrix;
 mod catalog;
 mod errors;
+mod import;
 mod openapi;
 mod users;

@@ -9,7 +9,11 @@ const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
 
 async fn served_document() -> Value {
     let app = spawn_app().await;
-    let res = app.request(Method::GET, "/api/v1/openapi.json", None).send().await.unwrap();
+    let res = app
+        .request(Method::GET, "/api/v1/openapi.json", None)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
     res.json().await.unwrap()
 }
@@ -18,8 +22,9 @@ async fn served_document() -> Value {
 async fn the_committed_openapi_document_is_up_to_date() {
     let served = served_document().await;
     let path = workspace_root().join("openapi/openapi.json");
-    let committed: Value = serde_json::from_str(&std::fs::read_to_string(&path).expect("openapi/openapi.json exists"))
-        .expect("openapi/openapi.json is JSON");
+    let committed: Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("openapi/openapi.json exists"))
+            .expect("openapi/openapi.json is JSON");
     assert!(
         committed == served,
         "openapi/openapi.json differs from the served document: run `just openapi` and commit the diff"
@@ -64,7 +69,10 @@ async fn every_operation_has_summary_tag_security_errors_and_examples() {
             if protected && !responses.contains_key("401") {
                 problems.push(format!("{id}: protected but no 401 response"));
             }
-            if !responses.keys().any(|k| k.starts_with('4') || k.starts_with('5')) {
+            if !responses
+                .keys()
+                .any(|k| k.starts_with('4') || k.starts_with('5'))
+            {
                 problems.push(format!("{id}: no error response"));
             }
             for (status, resp) in responses {
@@ -79,5 +87,9 @@ async fn every_operation_has_summary_tag_security_errors_and_examples() {
             }
         }
     }
-    assert!(problems.is_empty(), "undocumented:\n{}", problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "undocumented:\n{}",
+        problems.join("\n")
+    );
 }

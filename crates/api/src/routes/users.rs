@@ -354,8 +354,10 @@ pub async fn add_grant(
         .await?
         .ok_or_else(|| ApiError::not_found("L'utente"))?;
     let mut errors = Vec::new();
-    let grants: Vec<RoleScope> =
-        check_grants(std::slice::from_ref(&body.0), &mut errors).into_iter().map(|(_, g)| g).collect();
+    let grants: Vec<RoleScope> = check_grants(std::slice::from_ref(&body.0), &mut errors)
+        .into_iter()
+        .map(|(_, g)| g)
+        .collect();
     if let Some(g) = grants.first() {
         ensure_authority_exists(&db, &g.scope, "scope".into(), &mut errors).await?;
     }

@@ -1,0 +1,50 @@
+# Affianca — the two commands that matter: `just run` and `just test`.
+
+set shell := ["bash", "-euo", "pipefail", "-c"]
+
+wasm_bindgen_version := "0.2.130"
+trunk_version := "0.21.14"
+
+# List the recipes.
+default:
+    @just --list
+
+# Build the web client and the server, then start on http://127.0.0.1:8080 with SQLite and demo data.
+run: web
+    cargo build --release -p affianca-api
+    AFFIANCA_DEMO=1 ./target/release/affianca serve
+
+# The whole suite: formatting, lints, unit and API tests on SQLite (and on PostgreSQL when TEST_DATABASE_URL is set), browser test.
+test: web lint
+    env -u TEST_DATABASE_URL cargo test --workspace --exclude affianca-web
+    if [ -n "${TEST_DATABASE_URL:-}" ]; then cargo test -p affianca-tests --test api; else echo "TEST_DATABASE_URL not set: PostgreSQL run skipped"; fi
+
+# Formatting and clippy (server, tests and the WASM client), warnings are errors.
+lint: tools
+    cargo fmt --all -- --check
+    cargo clippy --workspace --exclude affianca-web --all-targets -- -D warnings
+    cargo clippy -p affianca-web -p affianca-domain --target wasm32-unknown-unknown -- -D warnings
+
+# Build the browser client (release, offline) into crates/web/dist.
+web: tools
+    cd crates/web && npm ci --no-audit --no-fund --loglevel=error
+    cd crates/web && PATH="$PWD/node_modules/.bin:$PATH" trunk build --release
+
+# Install the build tools a fresh machine lacks (wasm32 target, trunk, wasm-bindgen-cli); quick when present.
+tools:
+    rustup target list --installed | grep -q wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+    command -v trunk >/dev/null && trunk --version | grep -q "{{trunk_version}}" || cargo install trunk --version {{trunk_version}} --locked
+    command -v wasm-bindgen >/dev/null && wasm-bindgen --version | grep -q "{{wasm_bindgen_version}}" || cargo install wasm-bindgen-cli --version {{wasm_bindgen_version}}
+
+# Regenerate the committed OpenAPI document from the handlers.
+openapi:
+    cargo run -q -p affianca-api --bin affianca -- openapi > openapi/openapi.json
+
+# Benchmarks (release build, SQLite, wrk on this machine); writes BENCHMARKS.md.
+bench: web
+    cargo build --release -p affianca-api
+    bash tests/bench/run.sh
+
+# Check that the shared domain crate still builds for the browser.
+check-wasm:
+    cargo check -p affianca-domain --target wasm32-unknown-unknown
