@@ -3,8 +3,9 @@
 //! Token handling lives here too. The access token (a 15-minute JWT) is kept only in memory; the
 //! refresh token is kept in `localStorage` so that a reload stays signed in. The refresh token
 //! rotates: every refresh consumes it and returns a new one, so refreshes are single-flight (all
-//! callers that need a refresh at the same time wait for the same request) and the refresh token
-//! is always read back from storage, which keeps several open tabs in step.
+//! callers that need a refresh at the same time wait for the same request), serialised across
+//! tabs with a Web Lock, and the refresh token is always read back from storage, which keeps
+//! several open tabs in step.
 //!
 //! Access tokens are refreshed a minute before they expire (timer) and, as a fallback, when a
 //! request answers 401: the request is then retried once. When the refresh token is refused the
@@ -25,6 +26,9 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::js_sys::{Function, Promise, Reflect};
 
 const BASE: &str = "/api/v1";
 /// Where the refresh token is kept between visits.
@@ -117,7 +121,7 @@ impl From<gloo_net::Error> for ApiError {
 struct Auth {
     access_token: Option<String>,
     timer: Option<TimeoutHandle>,
-    refreshing: Option<Rc<RefCell<Flight>>>,
+    refreshing: Option<SharedGate<Result<(), ApiError>>>,
     on_expired: Option<Rc<dyn Fn()>>,
 }
 
@@ -215,23 +219,40 @@ fn session_expired() {
     }
 }
 
-/// One refresh in flight, awaited by everyone who needs it.
-#[derive(Default)]
-struct Flight {
-    result: Option<Result<(), ApiError>>,
+/// A value that arrives later, awaited by any number of futures.
+struct Gate<T> {
+    value: Option<T>,
     wakers: Vec<Waker>,
 }
 
-struct WaitFlight(Rc<RefCell<Flight>>);
+type SharedGate<T> = Rc<RefCell<Gate<T>>>;
 
-impl Future for WaitFlight {
-    type Output = Result<(), ApiError>;
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let mut flight = self.0.borrow_mut();
-        match &flight.result {
-            Some(r) => Poll::Ready(r.clone()),
+fn gate<T>() -> SharedGate<T> {
+    Rc::new(RefCell::new(Gate {
+        value: None,
+        wakers: Vec::new(),
+    }))
+}
+
+fn open_gate<T>(gate: &SharedGate<T>, value: T) {
+    let wakers = {
+        let mut g = gate.borrow_mut();
+        g.value = Some(value);
+        std::mem::take(&mut g.wakers)
+    };
+    wakers.into_iter().for_each(Waker::wake);
+}
+
+struct WaitGate<T>(SharedGate<T>);
+
+impl<T: Clone> Future for WaitGate<T> {
+    type Output = T;
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+        let mut g = self.0.borrow_mut();
+        match &g.value {
+            Some(v) => Poll::Ready(v.clone()),
             None => {
-                flight.wakers.push(cx.waker().clone());
+                g.wakers.push(cx.waker().clone());
                 Poll::Pending
             }
         }
@@ -246,7 +267,7 @@ pub async fn refresh() -> Result<(), ApiError> {
         match &a.refreshing {
             Some(f) => (f.clone(), false),
             None => {
-                let f = Rc::new(RefCell::new(Flight::default()));
+                let f = gate();
                 a.refreshing = Some(f.clone());
                 (f, true)
             }
@@ -255,20 +276,64 @@ pub async fn refresh() -> Result<(), ApiError> {
     if leader {
         let flight = flight.clone();
         spawn_local(async move {
-            let result = do_refresh().await;
+            let result = with_cross_tab_lock(do_refresh).await;
             AUTH.with(|a| a.borrow_mut().refreshing = None);
-            let wakers = {
-                let mut f = flight.borrow_mut();
-                f.result = Some(result);
-                std::mem::take(&mut f.wakers)
-            };
-            wakers.into_iter().for_each(Waker::wake);
+            open_gate(&flight, result);
         });
     }
-    WaitFlight(flight).await
+    WaitGate(flight).await
+}
+
+/// Runs `f` holding the Web Lock `affianca.refresh`, so that tabs of the same browser refresh one
+/// at a time: the refresh token is single-use and shared through `localStorage`, and the server
+/// revokes the whole login when a spent token is presented again. Without Web Locks, runs `f`
+/// directly.
+async fn with_cross_tab_lock<T, Fut: Future<Output = T>>(f: impl FnOnce() -> Fut) -> T {
+    let Some((locks, request)) = lock_manager() else {
+        return f().await;
+    };
+    // The lock is held until the promise returned by the callback settles: resolve it when done.
+    let mut release: Option<Function> = None;
+    let held = Promise::new(&mut |resolve, _reject| release = Some(resolve));
+    let granted = gate::<()>();
+    let on_granted = {
+        let granted = granted.clone();
+        Closure::once_into_js(move |_lock: JsValue| -> JsValue {
+            open_gate(&granted, ());
+            held.into()
+        })
+    };
+    if request
+        .call2(&locks, &JsValue::from_str("affianca.refresh"), &on_granted)
+        .is_err()
+    {
+        return f().await;
+    }
+    WaitGate(granted).await;
+    let out = f().await;
+    if let Some(release) = release {
+        let _ = release.call0(&JsValue::UNDEFINED);
+    }
+    out
+}
+
+/// `navigator.locks` and its `request` method, when the browser has them.
+fn lock_manager() -> Option<(JsValue, Function)> {
+    let window: JsValue = web_sys::window()?.into();
+    let navigator = Reflect::get(&window, &JsValue::from_str("navigator")).ok()?;
+    let locks = Reflect::get(&navigator, &JsValue::from_str("locks")).ok()?;
+    if locks.is_undefined() || locks.is_null() {
+        return None;
+    }
+    let request = Reflect::get(&locks, &JsValue::from_str("request"))
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    Some((locks, request))
 }
 
 async fn do_refresh() -> Result<(), ApiError> {
+    // Read inside the lock: another tab may have just rotated it.
     let Some(refresh_token) = stored_refresh_token() else {
         clear_tokens();
         return Err(ApiError::SessionExpired);
