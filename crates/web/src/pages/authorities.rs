@@ -93,21 +93,19 @@ pub fn Authorities() -> impl IntoView {
     });
     let pending = Memo::new(move |_| loaded_for.with(|l| l.as_ref() != Some(&current.get())));
 
-    // The text box follows the URL (back/forward, links) but not our own debounced updates,
-    // which could otherwise overwrite what is being typed.
+    // The text box follows the URL (back/forward, links). Our own debounced navigation puts the
+    // typed text into the URL, so it is left alone then (keeping, say, a trailing space).
     let text = RwSignal::new(current.get_untracked().q);
-    let pushed_q = StoredValue::new(None::<String>);
     let url_q = Memo::new(move |_| current.with(|c| c.q.clone()));
     Effect::new(move |_| {
         let q = url_q.get();
-        if pushed_q.get_value().as_deref() != Some(q.as_str()) {
+        if text.with_untracked(|t| t.trim() != q.trim()) {
             text.set(q);
         }
     });
 
     // Goes to the directory URL of a search (a new history entry).
     let go = move |q: AuthorityQuery| {
-        pushed_q.set_value(Some(q.q.trim().to_owned()));
         let url = to_url(&q);
         if url != to_url(&current.get_untracked()) {
             navigate(
