@@ -292,6 +292,28 @@ mod tests {
     }
 
     #[test]
+    fn the_generated_secret_is_kept_and_reused() {
+        let dir = std::env::temp_dir().join(format!("affianca-secret-{}", uuid::Uuid::new_v4()));
+        let first = load_or_create_secret(None, &dir).unwrap();
+        assert!(first.len() >= 32);
+        assert_eq!(load_or_create_secret(None, &dir).unwrap(), first);
+        assert_eq!(
+            load_or_create_secret(Some("configured secret of enough length!!"), &dir).unwrap(),
+            b"configured secret of enough length!!"
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.join("jwt-secret"))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o077, 0, "only the owner may read it");
+        }
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
     fn scope_coverage() {
         let bg = ProvinceCode::parse("BG").unwrap();
         let bergamo = IstatCode::parse("016024").unwrap();

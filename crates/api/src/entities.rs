@@ -5,6 +5,7 @@ pub mod authority;
 pub mod login_failure;
 pub mod procedure;
 pub mod province;
+pub mod reference_version;
 pub mod refresh_token;
 pub mod role_grant;
 pub mod task_force;

@@ -9,6 +9,7 @@ pub mod error;
 pub mod extract;
 pub mod migration;
 pub mod openapi;
+pub mod registry;
 pub mod routes;
 pub mod seed;
 pub mod startup;

@@ -5,6 +5,7 @@ use sea_orm_migration::prelude::*;
 
 mod m20261126_000001_reference;
 mod m20261126_000002_users;
+mod m20261126_000003_reference_versions;
 
 pub struct Migrator;
 
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261126_000001_reference::Migration),
             Box::new(m20261126_000002_users::Migration),
+            Box::new(m20261126_000003_reference_versions::Migration),
         ]
     }
 }

@@ -12,7 +12,7 @@ use affianca_domain::{
 };
 use anyhow::{Context, bail};
 use chrono::Utc;
-use sea_orm::sea_query::OnConflict;
+use sea_orm::sea_query::{ExprTrait, OnConflict};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     TransactionTrait,
@@ -374,6 +374,21 @@ pub async fn seed_reference(db: &DatabaseConnection) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Records a change of the authorities registry (call inside the transaction that changes it):
+/// servers caching the registry reload it at their next request.
+pub async fn bump_authorities_version(db: &impl ConnectionTrait) -> Result<(), sea_orm::DbErr> {
+    use crate::entities::reference_version;
+    reference_version::Entity::update_many()
+        .col_expr(
+            reference_version::Column::Version,
+            sea_orm::sea_query::Expr::col(reference_version::Column::Version).add(1),
+        )
+        .filter(reference_version::Column::Name.eq("authorities"))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 /// What [`import_authorities`] changed.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct ImportReport {
@@ -511,6 +526,13 @@ pub async fn import_authorities(
         .exec(&txn)
         .await?;
         report.retired.push(format!("{} {}", a.istat_code, a.name));
+    }
+    if !(report.added.is_empty()
+        && report.updated.is_empty()
+        && report.reactivated.is_empty()
+        && report.retired.is_empty())
+    {
+        bump_authorities_version(&txn).await?;
     }
     txn.commit().await?;
     report.retired.sort();

@@ -4,7 +4,7 @@
 use crate::auth::{JwtKeys, load_or_create_secret};
 use crate::config::Settings;
 use crate::error::{ApiError, extractors};
-use crate::routes::authorities::ProvinceNames;
+use crate::registry::Registry;
 use crate::{db, openapi::ApiDoc, routes, seed, telemetry};
 use actix_files::{Files, NamedFile};
 use actix_web::dev::{Server, ServiceRequest, ServiceResponse, fn_service};
@@ -25,7 +25,7 @@ pub const JSON_LIMIT: usize = 64 * 1024;
 pub struct AppState {
     pub db: DatabaseConnection,
     pub keys: JwtKeys,
-    pub provinces: ProvinceNames,
+    pub registry: Registry,
 }
 
 pub struct Application {
@@ -46,11 +46,12 @@ impl Application {
             settings.jwt_secret.as_ref().map(|s| s.expose()),
             &settings.data_dir,
         )?;
-        let provinces = ProvinceNames::load(&db).await?;
+        let registry = Registry::default();
+        registry.snapshot(&db).await?;
         let state = AppState {
             db,
             keys: JwtKeys::new(&secret),
-            provinces,
+            registry,
         };
         let listener = TcpListener::bind(settings.bind)?;
         let port = listener.local_addr()?.port();
@@ -102,7 +103,7 @@ fn app(
         .openapi(ApiDoc::openapi())
         .app_data(web::Data::new(state.db.clone()))
         .app_data(web::Data::new(state.keys.clone()))
-        .app_data(web::Data::new(state.provinces.clone()))
+        .app_data(web::Data::new(state.registry.clone()))
         .app_data(
             web::JsonConfig::default()
                 .limit(JSON_LIMIT)

@@ -75,3 +75,100 @@ async fn a_list_with_bad_rows_changes_nothing() {
     let count = authority::Entity::find().all(&db).await.unwrap().len();
     assert_eq!(count, 1502 + 12 + 1);
 }
+
+#[tokio::test]
+async fn seeding_twice_adds_nothing() {
+    let database = TestDatabase::new().await;
+    let db = database.connect_seeded().await;
+    affianca_api::seed::seed_reference(&db).await.unwrap();
+    affianca_api::seed::seed_demo(&db).await.unwrap();
+    affianca_api::seed::seed_demo(&db).await.unwrap();
+    assert_eq!(
+        authority::Entity::find().all(&db).await.unwrap().len(),
+        1502 + 12 + 1
+    );
+    assert_eq!(
+        affianca_api::entities::procedure::Entity::find()
+            .all(&db)
+            .await
+            .unwrap()
+            .len(),
+        20
+    );
+    assert_eq!(
+        affianca_api::entities::user::Entity::find()
+            .all(&db)
+            .await
+            .unwrap()
+            .len(),
+        7
+    );
+    assert_eq!(
+        affianca_api::entities::role_grant::Entity::find()
+            .all(&db)
+            .await
+            .unwrap()
+            .len(),
+        7
+    );
+}
+
+#[tokio::test]
+async fn the_running_server_sees_an_import_made_by_another_process_at_once() {
+    use affianca_domain::Role;
+    use affianca_domain::dto::{Authority, Page};
+    let app = affianca_tests::spawn_app().await;
+    let token = app.token_for(Role::Observer).await;
+    let before: Authority = app
+        .get("/api/v1/authorities/012001", &token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(before.name, "Agra");
+
+    // Another connection (as `affianca import-authorities` would) changes the registry.
+    let other = affianca_api::db::connect(&app.database.url, 1)
+        .await
+        .unwrap();
+    import_authorities(&other, &edited_list()).await.unwrap();
+
+    let after: Authority = app
+        .get("/api/v1/authorities/012001", &token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(after.name, "Agra Nuova");
+    let found: Page<Authority> = app
+        .get("/api/v1/authorities?q=agra%20nuova", &token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(found.total, 1);
+    let retired: Page<Authority> = app
+        .get("/api/v1/authorities?q=albizzate", &token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(retired.total, 0, "retired comuni leave the default listing");
+    let with_inactive: Page<Authority> = app
+        .get(
+            "/api/v1/authorities?q=albizzate&include_inactive=true",
+            &token,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(!with_inactive.items[0].active);
+    let new: Authority = app
+        .get("/api/v1/authorities/012999", &token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(new.province_name.as_deref(), Some("Varese"));
+}

@@ -5,6 +5,7 @@ use crate::auth::Caller;
 use crate::entities::{authority, province};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Query;
+use crate::registry::Registry;
 use crate::routes::Paging;
 use actix_web::{HttpResponse, get, web};
 use affianca_domain::dto::{Authority, FieldError, Page, Province};
@@ -19,42 +20,17 @@ use serde::Deserialize;
 use std::collections::HashMap;
 use utoipa::IntoParams;
 
-/// Province names by code, loaded once: provinces are fixed reference data.
-#[derive(Debug, Clone, Default)]
-pub struct ProvinceNames(pub HashMap<String, String>);
+/// The sigle of Lombardy's provinces.
+const PROVINCES: [&str; 12] = [
+    "BG", "BS", "CO", "CR", "LC", "LO", "MB", "MI", "MN", "PV", "SO", "VA",
+];
 
-impl ProvinceNames {
-    pub async fn load(db: &DatabaseConnection) -> Result<Self, sea_orm::DbErr> {
-        Ok(Self(
-            province::Entity::find()
-                .all(db)
-                .await?
-                .into_iter()
-                .map(|p| (p.code, p.name))
-                .collect(),
-        ))
-    }
-}
-
-fn authority_dto(a: authority::Model, names: &ProvinceNames) -> Option<Authority> {
-    // Codes were parsed when stored; a row that no longer parses is logged and left out.
-    let Ok(istat_code) = IstatCode::parse(&a.istat_code) else {
-        tracing::error!(istat_code = %a.istat_code, "stored ISTAT code does not parse");
-        return None;
-    };
-    Some(Authority {
-        istat_code,
-        province_name: a.province.as_ref().and_then(|p| names.0.get(p).cloned()),
-        province: a
-            .province
-            .as_deref()
-            .and_then(|p| ProvinceCode::parse(p).ok()),
-        name: a.name,
-        kind: AuthorityKind::parse(&a.kind).unwrap_or(AuthorityKind::Comune),
-        cadastral_code: a.cadastral_code,
-        fiscal_code: a.fiscal_code,
-        active: a.active,
-    })
+#[derive(Debug, Clone, Copy)]
+enum Sort {
+    Name,
+    NameDesc,
+    Code,
+    CodeDesc,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -90,7 +66,7 @@ pub struct ListAuthoritiesQuery {
 #[get("/authorities")]
 pub async fn list_authorities(
     db: web::Data<DatabaseConnection>,
-    names: web::Data<ProvinceNames>,
+    registry: web::Data<Registry>,
     _caller: Caller,
     query: Query<ListAuthoritiesQuery>,
 ) -> ApiResult<HttpResponse> {
@@ -101,7 +77,7 @@ pub async fn list_authorities(
         .as_deref()
         .filter(|p| !p.trim().is_empty())
         .and_then(|p| match ProvinceCode::parse(p) {
-            Ok(p) if names.0.contains_key(p.as_str()) => Some(p),
+            Ok(p) if PROVINCES.contains(&p.as_str()) => Some(p),
             Ok(p) => {
                 errors.push(FieldError {
                     field: "province".into(),
@@ -131,11 +107,11 @@ pub async fn list_authorities(
                 })
                 .ok()
         });
-    let (sort_col, descending) = match query.sort.as_deref().unwrap_or("name") {
-        "name" => (authority::Column::Name, false),
-        "-name" => (authority::Column::Name, true),
-        "istat_code" => (authority::Column::IstatCode, false),
-        "-istat_code" => (authority::Column::IstatCode, true),
+    let sort = match query.sort.as_deref().unwrap_or("name") {
+        "name" => Sort::Name,
+        "-name" => Sort::NameDesc,
+        "istat_code" => Sort::Code,
+        "-istat_code" => Sort::CodeDesc,
         other => {
             errors.push(FieldError {
                 field: "sort".into(),
@@ -143,9 +119,10 @@ pub async fn list_authorities(
                     "«{other}» non ammesso: usare name, -name, istat_code o -istat_code"
                 ),
             });
-            (authority::Column::Name, false)
+            Sort::Name
         }
     };
+    let include_inactive = query.include_inactive.unwrap_or(false);
     let q = query
         .q
         .as_deref()
@@ -161,46 +138,34 @@ pub async fn list_authorities(
         return Err(ApiError::validation(errors));
     }
 
-    let mut select = authority::Entity::find();
-    if let Some(p) = &province {
-        select = select.filter(authority::Column::Province.eq(p.as_str()));
+    let snapshot = registry.snapshot(&db).await?;
+    let matches: Vec<&Authority> = snapshot
+        .entries
+        .iter()
+        .filter(|e| {
+            let a = &e.authority;
+            province
+                .as_ref()
+                .is_none_or(|p| a.province.as_ref() == Some(p))
+                && kind.is_none_or(|k| a.kind == k)
+                && (include_inactive || a.active)
+                && q.as_ref()
+                    .is_none_or(|q| e.name_search.contains(q.as_str()))
+        })
+        .map(|e| &e.authority)
+        .collect();
+    let total = matches.len() as u64;
+    let mut ordered = matches;
+    match sort {
+        Sort::Name => {}
+        Sort::NameDesc => ordered.reverse(),
+        Sort::Code => ordered.sort_by(|a, b| a.istat_code.cmp(&b.istat_code)),
+        Sort::CodeDesc => ordered.sort_by(|a, b| b.istat_code.cmp(&a.istat_code)),
     }
-    if let Some(k) = kind {
-        select = select.filter(authority::Column::Kind.eq(k.code()));
-    }
-    if !query.include_inactive.unwrap_or(false) {
-        select = select.filter(authority::Column::Active.eq(true));
-    }
-    if let Some(q) = &q {
-        // The folded query has no % or _ (only letters, digits, spaces).
-        select = select.filter(authority::Column::NameSearch.like(format!("%{q}%")));
-    }
-    #[derive(FromQueryResult)]
-    struct Count {
-        n: i64,
-    }
-    let total = select
-        .clone()
-        .select_only()
-        .column_as(Expr::cust("COUNT(*)"), "n")
-        .into_model::<Count>()
-        .one(db.get_ref())
-        .await?
-        .map_or(0, |c| c.n.max(0) as u64);
-    let ordered = if descending {
-        select.order_by_desc(sort_col)
-    } else {
-        select.order_by_asc(sort_col)
-    };
-    let rows = ordered
-        .order_by_asc(authority::Column::IstatCode)
-        .limit(paging.limit)
-        .offset(paging.offset)
-        .all(db.get_ref())
-        .await?;
-    let items = rows
+    let items: Vec<&Authority> = ordered
         .into_iter()
-        .filter_map(|a| authority_dto(a, &names))
+        .skip(paging.offset as usize)
+        .take(paging.limit as usize)
         .collect();
     Ok(HttpResponse::Ok().json(Page {
         items,
@@ -224,17 +189,16 @@ pub async fn list_authorities(
 #[get("/authorities/{istat_code}")]
 pub async fn get_authority(
     db: web::Data<DatabaseConnection>,
-    names: web::Data<ProvinceNames>,
+    registry: web::Data<Registry>,
     _caller: Caller,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let code = IstatCode::parse(&path).map_err(|_| ApiError::not_found("L'ente"))?;
-    let a = authority::Entity::find_by_id(code.to_string())
-        .one(db.get_ref())
-        .await?
+    let snapshot = registry.snapshot(&db).await?;
+    let a = snapshot
+        .get(code.as_str())
         .ok_or_else(|| ApiError::not_found("L'ente"))?;
-    let dto = authority_dto(a, &names).ok_or_else(|| ApiError::not_found("L'ente"))?;
-    Ok(HttpResponse::Ok().json(dto))
+    Ok(HttpResponse::Ok().json(a))
 }
 
 /// The 12 provinces (11 Province and the Città metropolitana di Milano).

@@ -1,0 +1,148 @@
+//! The registry of authorities held in memory. It is reference data (about 1,500 rows) read on
+//! almost every page and changed only by imports, so each request checks one version number
+//! (`reference_versions`, bumped in the same transaction as every change, by any process) and
+//! filters, sorts and pages in memory; the rows are reloaded only when the version moved.
+
+use crate::entities::{authority, province, reference_version};
+use affianca_domain::dto::Authority;
+use affianca_domain::{AuthorityKind, IstatCode, ProvinceCode};
+use sea_orm::{DatabaseConnection, EntityTrait, FromQueryResult, QueryOrder, QuerySelect};
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+/// One authority with its folded name for search.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub authority: Authority,
+    pub name_search: String,
+}
+
+/// A consistent copy of the registry at one version, sorted by name then code.
+#[derive(Debug, Default)]
+pub struct Snapshot {
+    pub version: i64,
+    pub entries: Vec<Entry>,
+    by_code: HashMap<String, usize>,
+    /// Province names by sigla.
+    pub province_names: HashMap<String, String>,
+}
+
+impl Snapshot {
+    pub fn get(&self, code: &str) -> Option<&Authority> {
+        self.by_code.get(code).map(|&i| &self.entries[i].authority)
+    }
+}
+
+#[derive(Debug, FromQueryResult)]
+struct Row {
+    istat_code: String,
+    name: String,
+    name_search: String,
+    kind: String,
+    province: Option<String>,
+    cadastral_code: Option<String>,
+    fiscal_code: Option<String>,
+    active: bool,
+}
+
+/// Shared by all workers of a server.
+#[derive(Debug, Clone, Default)]
+pub struct Registry {
+    current: Arc<RwLock<Arc<Snapshot>>>,
+}
+
+impl Registry {
+    /// The registry as of now: one cheap query, plus a reload when something changed.
+    pub async fn snapshot(&self, db: &DatabaseConnection) -> Result<Arc<Snapshot>, sea_orm::DbErr> {
+        let version = reference_version::Entity::find_by_id("authorities".to_owned())
+            .one(db)
+            .await?
+            .map_or(0, |v| v.version);
+        {
+            let cached = self.current.read().unwrap_or_else(|e| e.into_inner());
+            if cached.version == version && !cached.entries.is_empty() {
+                return Ok(cached.clone());
+            }
+        }
+        let fresh = Arc::new(load(db, version).await?);
+        *self.current.write().unwrap_or_else(|e| e.into_inner()) = fresh.clone();
+        tracing::info!(
+            version,
+            authorities = fresh.entries.len(),
+            "registry of authorities loaded"
+        );
+        Ok(fresh)
+    }
+}
+
+async fn load(db: &DatabaseConnection, version: i64) -> Result<Snapshot, sea_orm::DbErr> {
+    use authority::Column as C;
+    let province_names: HashMap<String, String> = province::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| (p.code, p.name))
+        .collect();
+    let rows = authority::Entity::find()
+        .select_only()
+        .columns([
+            C::IstatCode,
+            C::Name,
+            C::NameSearch,
+            C::Kind,
+            C::Province,
+            C::CadastralCode,
+            C::FiscalCode,
+            C::Active,
+        ])
+        .order_by_asc(C::Name)
+        .order_by_asc(C::IstatCode)
+        .into_model::<Row>()
+        .all(db)
+        .await?;
+    let mut entries = Vec::with_capacity(rows.len());
+    for r in rows {
+        // Codes were parsed when stored; a row that no longer parses is logged and left out.
+        let Ok(istat_code) = IstatCode::parse(&r.istat_code) else {
+            tracing::error!(istat_code = %r.istat_code, "stored ISTAT code does not parse");
+            continue;
+        };
+        entries.push(Entry {
+            name_search: r.name_search,
+            authority: Authority {
+                istat_code,
+                province_name: r
+                    .province
+                    .as_ref()
+                    .and_then(|p| province_names.get(p).cloned()),
+                province: r
+                    .province
+                    .as_deref()
+                    .and_then(|p| ProvinceCode::parse(p).ok()),
+                name: r.name,
+                kind: AuthorityKind::parse(&r.kind).unwrap_or(AuthorityKind::Comune),
+                cadastral_code: r.cadastral_code,
+                fiscal_code: r.fiscal_code,
+                active: r.active,
+            },
+        });
+    }
+    // The database's collation may differ from Rust's; keep one order everywhere.
+    entries.sort_by(|a, b| {
+        a.authority
+            .name
+            .cmp(&b.authority.name)
+            .then_with(|| a.authority.istat_code.cmp(&b.authority.istat_code))
+    });
+    let by_code = entries
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (e.authority.istat_code.to_string(), i))
+        .collect();
+    Ok(Snapshot {
+        version,
+        entries,
+        by_code,
+        province_names,
+    })
+}
