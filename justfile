@@ -17,6 +17,7 @@ run: web
 # The whole suite: formatting, lints, unit and API tests on SQLite (and on PostgreSQL when TEST_DATABASE_URL is set), browser test.
 test: web lint
     env -u TEST_DATABASE_URL cargo test --workspace --exclude affianca-web
+    cargo test -p affianca-web
     if [ -n "${TEST_DATABASE_URL:-}" ]; then cargo test -p affianca-tests --test api; else echo "TEST_DATABASE_URL not set: PostgreSQL run skipped"; fi
 
 # Formatting and clippy (server, tests and the WASM client), warnings are errors.
