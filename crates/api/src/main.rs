@@ -150,6 +150,19 @@ async fn main() -> anyhow::Result<()> {
             db::migrate(&conn).await?;
             seed::seed_reference(&conn).await?;
             let report = seed::import_authorities(&conn, &text).await?;
+            affianca_api::audit::record(
+                &conn,
+                &affianca_api::audit::RequestMeta::default(),
+                affianca_api::audit::Entry::new(affianca_domain::AuditAction::AuthoritiesImported)
+                    .details(serde_json::json!({
+                        "file": file.display().to_string(),
+                        "added": report.added.len(),
+                        "updated": report.updated.len(),
+                        "reactivated": report.reactivated.len(),
+                        "retired": report.retired.len(),
+                    })),
+            )
+            .await?;
             println!("{report}");
         }
         Command::Openapi => unreachable!("handled above"),

@@ -6,6 +6,7 @@ use sea_orm_migration::prelude::*;
 mod m20261126_000001_reference;
 mod m20261126_000002_users;
 mod m20261126_000003_reference_versions;
+mod m20261126_000004_audit_events;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000001_reference::Migration),
             Box::new(m20261126_000002_users::Migration),
             Box::new(m20261126_000003_reference_versions::Migration),
+            Box::new(m20261126_000004_audit_events::Migration),
         ]
     }
 }

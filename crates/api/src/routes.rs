@@ -2,6 +2,7 @@
 
 use utoipa_actix_web::{scope, service_config::ServiceConfig};
 
+pub mod audit;
 pub mod auth;
 pub mod authorities;
 pub mod catalog;
@@ -17,6 +18,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(auth::refresh)
             .service(auth::logout)
             .service(auth::me)
+            .service(audit::list_audit_events)
             .service(users::list_users)
             .service(users::create_user)
             .service(users::get_user)

@@ -3,8 +3,8 @@
 //! fields are checked by the server.
 
 use crate::{
-    AuthorityKind, Email, GrantId, IstatCode, ProcedureCode, ProcedureId, ProvinceCode, Role,
-    Scope, TaskForce, UserId,
+    AuditAction, AuthorityKind, Email, GrantId, IstatCode, ProcedureCode, ProcedureId,
+    ProvinceCode, Role, Scope, TaskForce, UserId,
 };
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -278,4 +278,32 @@ pub struct Status {
     pub version: String,
     /// `ok` or `unreachable`.
     pub database: String,
+}
+
+// ---- audit log --------------------------------------------------------------------------------
+
+/// One entry of the audit log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema), schema(example = json!({
+    "id": 42, "at": "2026-11-26T09:30:00Z", "actor_user_id": 2, "actor_email": "admin@demo.affianca.it",
+    "action": "grant_added", "target_type": "user", "target_id": "7",
+    "details": {"role": "observer", "scope": "province:BG"}, "ip_address": "127.0.0.1",
+    "request_id": "0b4c8a0e-3f51-4a8e-9a3c-2f3b1c1d9e77"
+})))]
+pub struct AuditEvent {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    /// Who acted; none for failed logins and command-line actions.
+    pub actor_user_id: Option<UserId>,
+    /// The actor's e-mail, or the e-mail tried in a failed login.
+    pub actor_email: Option<String>,
+    pub action: AuditAction,
+    pub target_type: Option<String>,
+    pub target_id: Option<String>,
+    /// Specifics of the action (never secrets).
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub details: serde_json::Value,
+    /// The address the request came from (the TCP peer).
+    pub ip_address: Option<String>,
+    pub request_id: Option<String>,
 }

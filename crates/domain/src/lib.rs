@@ -6,6 +6,7 @@
 //!
 //! The `openapi` feature adds `utoipa::ToSchema` derives for the server's OpenAPI document.
 
+pub mod audit;
 pub mod dto;
 pub mod ids;
 pub mod reference;
@@ -13,6 +14,7 @@ pub mod roles;
 pub mod text;
 pub mod values;
 
+pub use audit::AuditAction;
 pub use ids::*;
 pub use reference::*;
 pub use roles::*;

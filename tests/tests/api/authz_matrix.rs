@@ -162,6 +162,11 @@ fn cases() -> Vec<Case> {
             request: |_, _| Req::new(Method::DELETE, "/api/v1/procedures/6"),
         },
         Case {
+            op: "GET /api/v1/audit-events",
+            access: Roles(&[Role::Admin]),
+            request: |_, _| Req::new(Method::GET, "/api/v1/audit-events?action=login_succeeded"),
+        },
+        Case {
             op: "GET /api/v1/users",
             access: Roles(&[Role::Admin]),
             request: |_, _| Req::new(Method::GET, "/api/v1/users"),

@@ -4,6 +4,7 @@
 //! used and issues the next one in the same family. Presenting a used token again means it was
 //! copied: the whole family is revoked and both holders must log in again.
 
+use crate::audit::{self, Entry, RequestMeta};
 use crate::auth::{
     ACCESS_TOKEN_SECONDS, Caller, JwtKeys, REFRESH_TOKEN_DAYS, password, random_token, token_hash,
 };
@@ -14,7 +15,7 @@ use crate::routes::users::{load_grants, user_dto};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, web};
 use affianca_domain::dto::{LoginRequest, Me, RefreshRequest, TokenResponse};
-use affianca_domain::{RoleScope, UserId};
+use affianca_domain::{AuditAction, RoleScope, UserId};
 use chrono::{Duration, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -66,6 +67,7 @@ fn invalid_refresh() -> ApiError {
 pub async fn login(
     db: web::Data<DatabaseConnection>,
     keys: web::Data<JwtKeys>,
+    meta: RequestMeta,
     body: Body<LoginRequest>,
 ) -> ApiResult<HttpResponse> {
     let LoginRequest {
@@ -87,6 +89,12 @@ pub async fn login(
             (f.at + Duration::minutes(LOCKOUT_WINDOW_MINUTES) - now).num_seconds()
         });
         tracing::warn!("login refused: account locked after repeated failures");
+        audit::record(
+            db.get_ref(),
+            &meta,
+            Entry::new(AuditAction::LoginLocked).actor_email(&email),
+        )
+        .await?;
         return Err(ApiError::too_many_requests(
             retry.max(1) as u64,
             format!(
@@ -107,11 +115,17 @@ pub async fn login(
         Some(u) if ok && u.active => u,
         _ => {
             login_failure::Entity::insert(login_failure::ActiveModel {
-                email: Set(email),
+                email: Set(email.clone()),
                 at: Set(now),
                 ..Default::default()
             })
             .exec_without_returning(db.get_ref())
+            .await?;
+            audit::record(
+                db.get_ref(),
+                &meta,
+                Entry::new(AuditAction::LoginFailed).actor_email(&email),
+            )
             .await?;
             tracing::info!("login failed");
             return Err(invalid_credentials());
@@ -128,6 +142,14 @@ pub async fn login(
         .collect();
     let family = uuid::Uuid::new_v4().to_string();
     let tokens = issue_tokens(db.get_ref(), &keys, UserId(user.id), &grants, &family).await?;
+    audit::record(
+        db.get_ref(),
+        &meta,
+        Entry::new(AuditAction::LoginSucceeded)
+            .actor(UserId(user.id))
+            .actor_email(&user.email),
+    )
+    .await?;
     tracing::info!(user_id = user.id, "login succeeded");
     Ok(HttpResponse::Ok().json(tokens))
 }
@@ -192,6 +214,7 @@ async fn revoke_family(db: &impl ConnectionTrait, family: &str) -> Result<(), se
 pub async fn refresh(
     db: web::Data<DatabaseConnection>,
     keys: web::Data<JwtKeys>,
+    meta: RequestMeta,
     body: Body<RefreshRequest>,
 ) -> ApiResult<HttpResponse> {
     let hash = token_hash(body.0.refresh_token.trim());
@@ -220,6 +243,14 @@ pub async fn refresh(
             "refresh token reused: revoking its family"
         );
         revoke_family(db.get_ref(), &token.family_id).await?;
+        audit::record(
+            db.get_ref(),
+            &meta,
+            Entry::new(AuditAction::RefreshTokenReused)
+                .actor(UserId(token.user_id))
+                .target("user", token.user_id),
+        )
+        .await?;
         return Err(invalid_refresh());
     }
     let active = user::Entity::find_by_id(token.user_id)
@@ -263,6 +294,7 @@ pub async fn refresh(
 #[post("/auth/logout")]
 pub async fn logout(
     db: web::Data<DatabaseConnection>,
+    meta: RequestMeta,
     body: Body<RefreshRequest>,
 ) -> ApiResult<HttpResponse> {
     let hash = token_hash(body.0.refresh_token.trim());
@@ -272,6 +304,12 @@ pub async fn logout(
         .await?
     {
         revoke_family(db.get_ref(), &token.family_id).await?;
+        audit::record(
+            db.get_ref(),
+            &meta,
+            Entry::new(AuditAction::Logout).actor(UserId(token.user_id)),
+        )
+        .await?;
     }
     Ok(HttpResponse::NoContent().finish())
 }

@@ -1,6 +1,7 @@
 //! Task forces and the catalog of procedure types. Everyone signed in reads it; the secretariat
 //! edits it. Updates are guarded by `If-Match` so that two editors cannot overwrite each other.
 
+use crate::audit::{self, Entry, RequestMeta};
 use crate::auth::Caller;
 use crate::entities::{procedure, task_force};
 use crate::error::{ApiError, ApiResult};
@@ -11,7 +12,7 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use affianca_domain::dto::{
     CreateProcedureRequest, FieldError, Procedure, TaskForceInfo, UpdateProcedureRequest,
 };
-use affianca_domain::{ProcedureCode, ProcedureId, Role, TaskForce};
+use affianca_domain::{AuditAction, ProcedureCode, ProcedureId, Role, TaskForce};
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -191,6 +192,7 @@ fn check_term(days: i32, errors: &mut Vec<FieldError>) {
 pub async fn create_procedure(
     db: web::Data<DatabaseConnection>,
     caller: Caller,
+    meta: RequestMeta,
     body: Body<CreateProcedureRequest>,
 ) -> ApiResult<HttpResponse> {
     caller.require_any(&[Role::Secretariat])?;
@@ -243,6 +245,15 @@ pub async fn create_procedure(
         procedure_dto(find_procedure(&db, inserted.last_insert_id).await?).ok_or_else(|| {
             ApiError::internal(anyhow::anyhow!("procedure just inserted does not parse"))
         })?;
+    audit::record(
+        db.get_ref(),
+        &meta,
+        Entry::new(AuditAction::ProcedureCreated)
+            .actor(caller.user_id)
+            .target("procedure", p.id)
+            .details(serde_json::json!(p)),
+    )
+    .await?;
     tracing::info!(
         procedure_id = p.id.0,
         by = caller.user_id.0,
@@ -281,6 +292,7 @@ pub async fn update_procedure(
     req: HttpRequest,
     db: web::Data<DatabaseConnection>,
     caller: Caller,
+    meta: RequestMeta,
     path: web::Path<i64>,
     body: Body<UpdateProcedureRequest>,
 ) -> ApiResult<HttpResponse> {
@@ -331,6 +343,15 @@ pub async fn update_procedure(
     }
     let p = procedure_dto(find_procedure(&db, id).await?)
         .ok_or_else(|| ApiError::not_found("Il procedimento"))?;
+    audit::record(
+        db.get_ref(),
+        &meta,
+        Entry::new(AuditAction::ProcedureUpdated)
+            .actor(caller.user_id)
+            .target("procedure", id)
+            .details(serde_json::json!({"changes": change, "version": p.version})),
+    )
+    .await?;
     tracing::info!(
         procedure_id = id,
         version = p.version,
@@ -359,6 +380,7 @@ pub async fn update_procedure(
 pub async fn deactivate_procedure(
     db: web::Data<DatabaseConnection>,
     caller: Caller,
+    meta: RequestMeta,
     path: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
     caller.require_any(&[Role::Secretariat])?;
@@ -372,6 +394,14 @@ pub async fn deactivate_procedure(
             .filter(procedure::Column::Id.eq(id))
             .exec(db.get_ref())
             .await?;
+        audit::record(
+            db.get_ref(),
+            &meta,
+            Entry::new(AuditAction::ProcedureDeactivated)
+                .actor(caller.user_id)
+                .target("procedure", id),
+        )
+        .await?;
         tracing::info!(
             procedure_id = id,
             by = caller.user_id.0,

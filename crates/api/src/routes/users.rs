@@ -1,5 +1,6 @@
 //! User accounts and role grants, managed by admins.
 
+use crate::audit::{self, Entry, RequestMeta};
 use crate::auth::{Caller, password};
 use crate::entities::{refresh_token, role_grant, user};
 use crate::error::{ApiError, ApiResult};
@@ -10,7 +11,7 @@ use crate::seed;
 use actix_web::http::header;
 use actix_web::{HttpResponse, delete, get, post, web};
 use affianca_domain::dto::{CreateUserRequest, FieldError, Grant, GrantRequest, Page, User};
-use affianca_domain::{Email, GrantId, Role, RoleScope, Scope, UserId};
+use affianca_domain::{AuditAction, Email, GrantId, Role, RoleScope, Scope, UserId};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
@@ -231,6 +232,7 @@ async fn ensure_authority_exists(
 pub async fn create_user(
     db: web::Data<DatabaseConnection>,
     caller: Caller,
+    meta: RequestMeta,
     body: Body<CreateUserRequest>,
 ) -> ApiResult<HttpResponse> {
     caller.require_any(&[Role::Admin])?;
@@ -285,6 +287,19 @@ pub async fn create_user(
             ApiError::internal(e)
         }
     })?;
+    let granted: Vec<String> = grants
+        .iter()
+        .map(|g| format!("{} {}", g.role, g.scope))
+        .collect();
+    audit::record(
+        db.get_ref(),
+        &meta,
+        Entry::new(AuditAction::UserCreated)
+            .actor(caller.user_id)
+            .target("user", created.id)
+            .details(serde_json::json!({"email": created.email, "grants": granted})),
+    )
+    .await?;
     tracing::info!(user_id = created.id, by = caller.user_id.0, "user created");
     let grants = load_grants(db.get_ref(), created.id).await?;
     Ok(HttpResponse::Created()
@@ -344,6 +359,7 @@ pub async fn get_user(
 pub async fn add_grant(
     db: web::Data<DatabaseConnection>,
     caller: Caller,
+    meta: RequestMeta,
     path: web::Path<i64>,
     body: Body<GrantRequest>,
 ) -> ApiResult<HttpResponse> {
@@ -387,6 +403,15 @@ pub async fn add_grant(
         .into_iter()
         .find(|(_, g, _)| g == grant)
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("grant just inserted is missing")))?;
+    audit::record(
+        db.get_ref(),
+        &meta,
+        Entry::new(AuditAction::GrantAdded)
+            .actor(caller.user_id)
+            .target("user", id)
+            .details(serde_json::json!({"grant_id": gid, "role": rs.role, "scope": rs.scope})),
+    )
+    .await?;
     tracing::info!(user_id = id, grant_id = gid, role = %rs.role, by = caller.user_id.0, "role granted");
     Ok(HttpResponse::Created().json(Grant {
         id: GrantId(gid),
@@ -415,10 +440,16 @@ pub async fn add_grant(
 pub async fn revoke_grant(
     db: web::Data<DatabaseConnection>,
     caller: Caller,
+    meta: RequestMeta,
     path: web::Path<(i64, i64)>,
 ) -> ApiResult<HttpResponse> {
     caller.require_any(&[Role::Admin])?;
     let (id, grant_id) = path.into_inner();
+    let grant = role_grant::Entity::find_by_id(grant_id)
+        .one(db.get_ref())
+        .await?
+        .filter(|g| g.user_id == id)
+        .ok_or_else(|| ApiError::not_found("Il ruolo"))?;
     let deleted = role_grant::Entity::delete_many()
         .filter(role_grant::Column::Id.eq(grant_id))
         .filter(role_grant::Column::UserId.eq(id))
@@ -433,6 +464,17 @@ pub async fn revoke_grant(
         .filter(refresh_token::Column::RevokedAt.is_null())
         .exec(db.get_ref())
         .await?;
+    audit::record(
+        db.get_ref(),
+        &meta,
+        Entry::new(AuditAction::GrantRevoked)
+            .actor(caller.user_id)
+            .target("user", id)
+            .details(
+                serde_json::json!({"grant_id": grant_id, "role": grant.role, "scope": grant.scope}),
+            ),
+    )
+    .await?;
     tracing::info!(
         user_id = id,
         grant_id,

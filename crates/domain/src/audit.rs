@@ -1,0 +1,105 @@
+//! The actions the audit log records.
+
+use crate::ParseError;
+use serde::{Deserialize, Serialize};
+
+/// A security-relevant action (DOMAIN.md §2: who did what, when, from where).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum AuditAction {
+    LoginSucceeded,
+    LoginFailed,
+    LoginLocked,
+    RefreshTokenReused,
+    Logout,
+    UserCreated,
+    GrantAdded,
+    GrantRevoked,
+    ProcedureCreated,
+    ProcedureUpdated,
+    ProcedureDeactivated,
+    AuthoritiesImported,
+}
+
+impl AuditAction {
+    pub const ALL: [AuditAction; 12] = [
+        Self::LoginSucceeded,
+        Self::LoginFailed,
+        Self::LoginLocked,
+        Self::RefreshTokenReused,
+        Self::Logout,
+        Self::UserCreated,
+        Self::GrantAdded,
+        Self::GrantRevoked,
+        Self::ProcedureCreated,
+        Self::ProcedureUpdated,
+        Self::ProcedureDeactivated,
+        Self::AuthoritiesImported,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::LoginSucceeded => "login_succeeded",
+            Self::LoginFailed => "login_failed",
+            Self::LoginLocked => "login_locked",
+            Self::RefreshTokenReused => "refresh_token_reused",
+            Self::Logout => "logout",
+            Self::UserCreated => "user_created",
+            Self::GrantAdded => "grant_added",
+            Self::GrantRevoked => "grant_revoked",
+            Self::ProcedureCreated => "procedure_created",
+            Self::ProcedureUpdated => "procedure_updated",
+            Self::ProcedureDeactivated => "procedure_deactivated",
+            Self::AuthoritiesImported => "authorities_imported",
+        }
+    }
+
+    /// The Italian label shown to people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::LoginSucceeded => "Accesso riuscito",
+            Self::LoginFailed => "Accesso fallito",
+            Self::LoginLocked => "Accesso bloccato (troppi tentativi)",
+            Self::RefreshTokenReused => "Riuso di un token di sessione (sessione revocata)",
+            Self::Logout => "Uscita",
+            Self::UserCreated => "Utente creato",
+            Self::GrantAdded => "Ruolo assegnato",
+            Self::GrantRevoked => "Ruolo revocato",
+            Self::ProcedureCreated => "Procedimento creato",
+            Self::ProcedureUpdated => "Procedimento modificato",
+            Self::ProcedureDeactivated => "Procedimento disattivato",
+            Self::AuthoritiesImported => "Elenco ISTAT degli enti importato",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self, ParseError> {
+        Self::ALL
+            .into_iter()
+            .find(|a| a.code() == s.trim())
+            .ok_or_else(|| {
+                ParseError::new(format!(
+                    "«{s}» non è un'azione registrata: usare uno tra {}",
+                    Self::ALL.map(Self::code).join(", ")
+                ))
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::AuditAction;
+
+    #[test]
+    fn codes_round_trip() {
+        for a in AuditAction::ALL {
+            assert_eq!(AuditAction::parse(a.code()).unwrap(), a);
+            assert_eq!(
+                serde_json::to_string(&a).unwrap(),
+                format!("\"{}\"", a.code())
+            );
+            assert!(!a.label().is_empty());
+        }
+        assert!(AuditAction::parse("deleted_everything").is_err());
+    }
+}
