@@ -4,10 +4,14 @@
 pub mod audit_event;
 pub mod authority;
 pub mod login_failure;
+pub mod notification;
+pub mod outbox;
 pub mod procedure;
 pub mod province;
 pub mod reference_version;
 pub mod refresh_token;
+pub mod registration;
 pub mod role_grant;
+pub mod stored_file;
 pub mod task_force;
 pub mod user;

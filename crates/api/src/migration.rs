@@ -7,6 +7,7 @@ mod m20261126_000001_reference;
 mod m20261126_000002_users;
 mod m20261126_000003_reference_versions;
 mod m20261126_000004_audit_events;
+mod m20261126_000005_onboarding;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000002_users::Migration),
             Box::new(m20261126_000003_reference_versions::Migration),
             Box::new(m20261126_000004_audit_events::Migration),
+            Box::new(m20261126_000005_onboarding::Migration),
         ]
     }
 }

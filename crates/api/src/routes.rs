@@ -6,6 +6,8 @@ pub mod audit;
 pub mod auth;
 pub mod authorities;
 pub mod catalog;
+pub mod notifications;
+pub mod registrations;
 pub mod status;
 pub mod users;
 
@@ -19,6 +21,18 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(auth::logout)
             .service(auth::me)
             .service(audit::list_audit_events)
+            .service(registrations::create_registration)
+            .service(registrations::list_registrations)
+            .service(registrations::get_registration)
+            .service(registrations::upload_protocol)
+            .service(registrations::download_protocol)
+            .service(registrations::approve_registration)
+            .service(registrations::reject_registration)
+            .service(notifications::list_notifications)
+            .service(notifications::unread_count)
+            .service(notifications::mark_read)
+            .service(notifications::mark_all_read)
+            .service(notifications::list_outbox)
             .service(users::list_users)
             .service(users::create_user)
             .service(users::get_user)

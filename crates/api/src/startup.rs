@@ -5,6 +5,7 @@ use crate::auth::{JwtKeys, load_or_create_secret};
 use crate::config::Settings;
 use crate::error::{ApiError, extractors};
 use crate::registry::Registry;
+use crate::storage::Storage;
 use crate::{db, openapi::ApiDoc, routes, seed, telemetry};
 use actix_files::{Files, NamedFile};
 use actix_web::dev::{Server, ServiceRequest, ServiceResponse, fn_service};
@@ -26,6 +27,7 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub keys: JwtKeys,
     pub registry: Registry,
+    pub storage: Storage,
 }
 
 pub struct Application {
@@ -48,7 +50,9 @@ impl Application {
         )?;
         let registry = Registry::default();
         registry.snapshot(&db).await?;
+        let storage = Storage::new(&settings.data_dir);
         let state = AppState {
+            storage,
             db,
             keys: JwtKeys::new(&secret),
             registry,
@@ -104,6 +108,7 @@ fn app(
         .app_data(web::Data::new(state.db.clone()))
         .app_data(web::Data::new(state.keys.clone()))
         .app_data(web::Data::new(state.registry.clone()))
+        .app_data(web::Data::new(state.storage.clone()))
         .app_data(
             web::JsonConfig::default()
                 .limit(JSON_LIMIT)

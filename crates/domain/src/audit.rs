@@ -20,10 +20,14 @@ pub enum AuditAction {
     ProcedureUpdated,
     ProcedureDeactivated,
     AuthoritiesImported,
+    RegistrationCreated,
+    RegistrationSubmitted,
+    RegistrationApproved,
+    RegistrationRejected,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 12] = [
+    pub const ALL: [AuditAction; 16] = [
         Self::LoginSucceeded,
         Self::LoginFailed,
         Self::LoginLocked,
@@ -36,6 +40,10 @@ impl AuditAction {
         Self::ProcedureUpdated,
         Self::ProcedureDeactivated,
         Self::AuthoritiesImported,
+        Self::RegistrationCreated,
+        Self::RegistrationSubmitted,
+        Self::RegistrationApproved,
+        Self::RegistrationRejected,
     ];
 
     pub fn code(self) -> &'static str {
@@ -52,6 +60,10 @@ impl AuditAction {
             Self::ProcedureUpdated => "procedure_updated",
             Self::ProcedureDeactivated => "procedure_deactivated",
             Self::AuthoritiesImported => "authorities_imported",
+            Self::RegistrationCreated => "registration_created",
+            Self::RegistrationSubmitted => "registration_submitted",
+            Self::RegistrationApproved => "registration_approved",
+            Self::RegistrationRejected => "registration_rejected",
         }
     }
 
@@ -70,6 +82,10 @@ impl AuditAction {
             Self::ProcedureUpdated => "Procedimento modificato",
             Self::ProcedureDeactivated => "Procedimento disattivato",
             Self::AuthoritiesImported => "Elenco ISTAT degli enti importato",
+            Self::RegistrationCreated => "Registrazione di un ente avviata",
+            Self::RegistrationSubmitted => "Protocollo di collaborazione caricato",
+            Self::RegistrationApproved => "Registrazione approvata",
+            Self::RegistrationRejected => "Registrazione respinta",
         }
     }
 

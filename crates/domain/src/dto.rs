@@ -3,8 +3,8 @@
 //! fields are checked by the server.
 
 use crate::{
-    AuditAction, AuthorityKind, Email, GrantId, IstatCode, ProcedureCode, ProcedureId,
-    ProvinceCode, Role, Scope, TaskForce, UserId,
+    AuditAction, AuthorityKind, Email, GrantId, IstatCode, Office, ProcedureCode, ProcedureId,
+    ProvinceCode, RegistrationStatus, Role, Scope, TaskForce, UserId,
 };
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -306,4 +306,110 @@ pub struct AuditEvent {
     /// The address the request came from (the TCP peer).
     pub ip_address: Option<String>,
     pub request_id: Option<String>,
+}
+
+// ---- onboarding ---------------------------------------------------------------------------------
+
+/// Body of `POST /api/v1/registrations`: a legal representative signs up for an authority.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema), schema(example = json!({
+    "istat_code": "016024", "full_name": "Maria Bianchi", "office": "sindaco",
+    "email": "sindaco@comune.bergamo.it", "password": "una password lunga"
+})))]
+pub struct CreateRegistrationRequest {
+    pub istat_code: IstatCode,
+    pub full_name: String,
+    /// Must be the office of that kind of authority (a comune's is `sindaco`).
+    pub office: Office,
+    pub email: Email,
+    /// At least 12 characters.
+    pub password: String,
+}
+
+/// A file kept by Affianca (the body is downloaded from its own URL).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct StoredFileInfo {
+    pub id: i64,
+    pub size: u64,
+    pub content_type: String,
+    pub original_name: String,
+    pub uploaded_at: DateTime<Utc>,
+}
+
+/// A registration of an authority by its legal representative.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema), schema(example = json!({
+    "id": 3, "istat_code": "016024", "authority_name": "Bergamo", "full_name": "Maria Bianchi",
+    "office": "sindaco", "email": "sindaco@comune.bergamo.it", "status": "submitted",
+    "protocol": {"id": 9, "size": 182044, "content_type": "application/pdf", "original_name": "protocollo.pdf", "uploaded_at": "2026-11-26T10:00:00Z"},
+    "rejection_reason": null, "created_at": "2026-11-26T09:50:00Z", "submitted_at": "2026-11-26T10:00:00Z", "decided_at": null
+})))]
+pub struct Registration {
+    pub id: i64,
+    pub istat_code: IstatCode,
+    pub authority_name: String,
+    pub full_name: String,
+    pub office: Office,
+    pub email: Email,
+    pub status: RegistrationStatus,
+    pub protocol: Option<StoredFileInfo>,
+    pub rejection_reason: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub submitted_at: Option<DateTime<Utc>>,
+    pub decided_at: Option<DateTime<Utc>>,
+}
+
+/// Body of `POST /api/v1/registrations/{id}/reject`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema), schema(example = json!({"reason": "Il protocollo non è firmato digitalmente."})))]
+pub struct RejectRegistrationRequest {
+    /// Shown to the representative; 1–2000 characters.
+    pub reason: String,
+}
+
+/// An in-app notification.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema), schema(example = json!({
+    "id": 12, "kind": "registration_approved", "title": "Registrazione approvata",
+    "body": "La registrazione del Comune di Bergamo è stata approvata.", "link": "/registrazioni/3",
+    "created_at": "2026-11-26T10:05:00Z", "read_at": null
+})))]
+pub struct Notification {
+    pub id: i64,
+    /// What it is about (`registration_submitted`, `registration_approved`, …).
+    pub kind: String,
+    pub title: String,
+    pub body: String,
+    /// A client path to open.
+    pub link: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub read_at: Option<DateTime<Utc>>,
+}
+
+/// `GET /api/v1/notifications/unread-count`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema), schema(example = json!({"unread": 3})))]
+pub struct UnreadCount {
+    pub unread: u64,
+}
+
+/// An e-mail of the outbox (admin view).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema), schema(example = json!({
+    "id": 5, "recipient": "sindaco@comune.bergamo.it", "subject": "Affianca: registrazione approvata",
+    "body": "Gentile Maria Bianchi, ...", "status": "queued", "attempts": 0, "last_error": null,
+    "created_at": "2026-11-26T10:05:00Z", "sent_at": null
+})))]
+pub struct OutboxMessage {
+    pub id: i64,
+    pub recipient: String,
+    pub subject: String,
+    pub body: String,
+    /// `queued`, `sending`, `sent` or `failed`.
+    pub status: String,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
 }

@@ -9,6 +9,7 @@
 pub mod audit;
 pub mod dto;
 pub mod ids;
+pub mod onboarding;
 pub mod reference;
 pub mod roles;
 pub mod text;
@@ -16,6 +17,7 @@ pub mod values;
 
 pub use audit::AuditAction;
 pub use ids::*;
+pub use onboarding::{Office, RegistrationStatus};
 pub use reference::*;
 pub use roles::*;
 pub use values::*;

@@ -21,6 +21,9 @@ enum Access {
     AnyUser,
     /// Only these roles; other signed-in users get 403, anonymous callers 401.
     Roles(&'static [Role]),
+    /// An object only these roles (or its owner, who is none of the demo users) may see: other
+    /// signed-in users get 404, so its existence does not leak; anonymous callers 401.
+    Scoped(&'static [Role]),
 }
 
 struct Req {
@@ -51,6 +54,11 @@ impl Req {
 
 struct Ctx {
     refresh_tokens: RefCell<Vec<String>>,
+    /// Objects made during setup: `registration` (submitted, to approve), `registration_b`
+    /// (submitted, to reject), `notification` (the secretariat's).
+    ids: HashMap<&'static str, i64>,
+    /// Authorities free for new registrations, one per caller.
+    free_comuni: RefCell<Vec<&'static str>>,
 }
 
 type Build = fn(&Ctx, Option<Role>) -> Req;
@@ -162,6 +170,109 @@ fn cases() -> Vec<Case> {
             request: |_, _| Req::new(Method::DELETE, "/api/v1/procedures/6"),
         },
         Case {
+            op: "POST /api/v1/registrations",
+            access: Public,
+            request: |ctx, _| {
+                let istat = ctx
+                    .free_comuni
+                    .borrow_mut()
+                    .pop()
+                    .expect("enough free comuni");
+                Req::new(Method::POST, "/api/v1/registrations").body(json!({
+                    "istat_code": istat, "full_name": "Sindaco", "office": "sindaco",
+                    "email": format!("sindaco.{istat}@esempio.it"), "password": "una password lunga"
+                }))
+            },
+        },
+        Case {
+            op: "GET /api/v1/registrations",
+            access: AnyUser,
+            request: |_, _| Req::new(Method::GET, "/api/v1/registrations"),
+        },
+        Case {
+            op: "GET /api/v1/registrations/{id}",
+            access: Scoped(&[Role::Secretariat]),
+            request: |ctx, _| {
+                Req::new(
+                    Method::GET,
+                    format!("/api/v1/registrations/{}", ctx.ids["registration"]),
+                )
+            },
+        },
+        Case {
+            op: "GET /api/v1/registrations/{id}/protocol",
+            access: Scoped(&[Role::Secretariat]),
+            request: |ctx, _| {
+                Req::new(
+                    Method::GET,
+                    format!("/api/v1/registrations/{}/protocol", ctx.ids["registration"]),
+                )
+            },
+        },
+        Case {
+            // Only the person who registered uploads; the flow tests cover them.
+            op: "PUT /api/v1/registrations/{id}/protocol",
+            access: Scoped(&[]),
+            request: |ctx, _| {
+                Req::new(
+                    Method::PUT,
+                    format!("/api/v1/registrations/{}/protocol", ctx.ids["registration"]),
+                )
+                .header("content-type", "application/pdf")
+            },
+        },
+        Case {
+            op: "POST /api/v1/registrations/{id}/approve",
+            access: Roles(&[Role::Secretariat]),
+            request: |ctx, _| {
+                Req::new(
+                    Method::POST,
+                    format!("/api/v1/registrations/{}/approve", ctx.ids["registration"]),
+                )
+            },
+        },
+        Case {
+            op: "POST /api/v1/registrations/{id}/reject",
+            access: Roles(&[Role::Secretariat]),
+            request: |ctx, _| {
+                Req::new(
+                    Method::POST,
+                    format!("/api/v1/registrations/{}/reject", ctx.ids["registration_b"]),
+                )
+                .body(json!({"reason": "Firma mancante"}))
+            },
+        },
+        Case {
+            op: "GET /api/v1/notifications",
+            access: AnyUser,
+            request: |_, _| Req::new(Method::GET, "/api/v1/notifications"),
+        },
+        Case {
+            op: "GET /api/v1/notifications/unread-count",
+            access: AnyUser,
+            request: |_, _| Req::new(Method::GET, "/api/v1/notifications/unread-count"),
+        },
+        Case {
+            op: "POST /api/v1/notifications/{id}/read",
+            access: Scoped(&[Role::Secretariat]),
+            request: |ctx, _| {
+                Req::new(
+                    Method::POST,
+                    format!("/api/v1/notifications/{}/read", ctx.ids["notification"]),
+                )
+            },
+        },
+        Case {
+            op: "POST /api/v1/notifications/read-all",
+            access: AnyUser,
+            request: |_, _| Req::new(Method::POST, "/api/v1/notifications/read-all"),
+        },
+        Case {
+            op: "GET /api/v1/outbox",
+            access: Roles(&[Role::Admin]),
+            request: |_, _| Req::new(Method::GET, "/api/v1/outbox"),
+        },
+        Case {
             op: "GET /api/v1/audit-events",
             access: Roles(&[Role::Admin]),
             request: |_, _| Req::new(Method::GET, "/api/v1/audit-events?action=login_succeeded"),
@@ -263,8 +374,62 @@ async fn every_operation_answers_each_role_as_the_matrix_says() {
                 .refresh_token,
         );
     }
+    // Two registrations by someone who is none of the demo users, both with their protocol.
+    let mut ids = HashMap::new();
+    for (key, istat, email) in [
+        ("registration", "018001", "matrix-a@esempio.it"),
+        ("registration_b", "018003", "matrix-b@esempio.it"),
+    ] {
+        let res = app
+            .post_json(
+                "/api/v1/registrations",
+                None,
+                &json!({"istat_code": istat, "full_name": "Matrice", "office": "sindaco", "email": email, "password": "una password lunga"}),
+            )
+            .await;
+        assert_eq!(res.status(), 201);
+        let id = res.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+        let token = app
+            .try_login(email, "una password lunga")
+            .await
+            .json::<Value>()
+            .await
+            .unwrap()["access_token"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let res = app
+            .request(
+                Method::PUT,
+                &format!("/api/v1/registrations/{id}/protocol"),
+                Some(&token),
+            )
+            .header("content-type", "application/pdf")
+            .body(b"%PDF-1.4\n%%EOF\n".to_vec())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        ids.insert(key, id);
+    }
+    let notes: Value = app
+        .get("/api/v1/notifications", &tokens[&Role::Secretariat])
+        .await
+        .json()
+        .await
+        .unwrap();
+    ids.insert(
+        "notification",
+        notes["items"][0]["id"]
+            .as_i64()
+            .expect("the secretariat was notified"),
+    );
     let ctx = Ctx {
         refresh_tokens: RefCell::new(refresh),
+        ids,
+        free_comuni: RefCell::new(vec![
+            "018004", "018005", "018006", "018007", "018008", "018009", "018011", "018012",
+        ]),
     };
 
     let mut failures = Vec::new();
@@ -279,6 +444,8 @@ async fn every_operation_answers_each_role_as_the_matrix_says() {
                 (Access::AnyUser, Some(_)) => &[200, 201, 204],
                 (Access::Roles(allowed), Some(r)) if allowed.contains(&r) => &[200, 201, 204],
                 (Access::Roles(_), Some(_)) => &[403],
+                (Access::Scoped(allowed), Some(r)) if allowed.contains(&r) => &[200, 201, 204],
+                (Access::Scoped(_), Some(_)) => &[404],
             };
             let token = caller.map(|r| tokens[&r].as_str());
             let status = send(&app, (case.request)(&ctx, caller), token).await;

@@ -7,5 +7,6 @@ mod authz_matrix;
 mod catalog;
 mod errors;
 mod import;
+mod onboarding;
 mod openapi;
 mod users;
