@@ -3,6 +3,7 @@
 //! set), with the reference data and the demo accounts, and gives a client to talk to it.
 
 pub mod browser;
+pub mod smtp;
 
 use affianca_api::config::Settings;
 use affianca_api::startup::Application;
@@ -112,8 +113,13 @@ async fn create_pg_database(admin_url: &str) -> (String, String) {
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(&[]).await
+}
+
+/// `spawn_app` with extra settings (`AFFIANCA_SMTP_URL`, …).
+pub async fn spawn_app_with(extra: &[(&'static str, String)]) -> TestApp {
     let database = TestDatabase::new().await;
-    let vars: HashMap<&str, String> = HashMap::from([
+    let mut vars: HashMap<&str, String> = HashMap::from([
         ("DATABASE_URL", database.url.clone()),
         ("AFFIANCA_BIND", "127.0.0.1:0".to_owned()),
         (
@@ -134,6 +140,7 @@ pub async fn spawn_app() -> TestApp {
                 .to_string(),
         ),
     ]);
+    vars.extend(extra.iter().cloned());
     let settings = Settings::from_lookup(|k| vars.get(k).cloned()).expect("test settings");
     let app = Application::build(&settings)
         .await

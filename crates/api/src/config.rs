@@ -52,6 +52,11 @@ pub struct Settings {
     pub db_max_connections: u32,
     /// `AFFIANCA_DEMO`: `1` loads the demo accounts and prints them at start.
     pub demo: bool,
+    /// `AFFIANCA_SMTP_URL` (with `AFFIANCA_MAIL_FROM`, `AFFIANCA_MAIL_POLL_MS`): where e-mails go;
+    /// unset, they stay in the outbox.
+    pub mail: Option<crate::mailer::MailConfig>,
+    /// `AFFIANCA_PUBLIC_URL`: the address people use, for links in e-mails.
+    pub public_url: String,
 }
 
 impl Settings {
@@ -114,7 +119,40 @@ impl Settings {
             Some("1") | Some("true") => true,
             Some(other) => bail!("AFFIANCA_DEMO={other:?}: use 1 or 0"),
         };
+        let mail = match non_empty("AFFIANCA_SMTP_URL") {
+            None => None,
+            Some(url) => {
+                let url = url.trim().to_owned();
+                if !(url.starts_with("smtp://") || url.starts_with("smtps://")) {
+                    bail!("AFFIANCA_SMTP_URL must start with smtp:// or smtps://");
+                }
+                let from = non_empty("AFFIANCA_MAIL_FROM")
+                    .unwrap_or_else(|| "Affianca <noreply@affianca.invalid>".into());
+                let poll_ms = match non_empty("AFFIANCA_MAIL_POLL_MS") {
+                    Some(v) => match v.trim().parse::<u64>() {
+                        Ok(n) if (50..=600_000).contains(&n) => n,
+                        _ => {
+                            bail!("AFFIANCA_MAIL_POLL_MS={v:?}: use milliseconds from 50 to 600000")
+                        }
+                    },
+                    None => 5_000,
+                };
+                Some(crate::mailer::MailConfig {
+                    url,
+                    from,
+                    poll: std::time::Duration::from_millis(poll_ms),
+                })
+            }
+        };
+        let public_url = non_empty("AFFIANCA_PUBLIC_URL")
+            .map(|u| u.trim().trim_end_matches('/').to_owned())
+            .unwrap_or_else(|| format!("http://{bind}"));
+        if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
+            bail!("AFFIANCA_PUBLIC_URL must start with http:// or https://");
+        }
         Ok(Self {
+            mail,
+            public_url,
             bind,
             data_dir,
             database_url: Secret::new(database_url),

@@ -8,6 +8,7 @@ pub mod db;
 pub mod entities;
 pub mod error;
 pub mod extract;
+pub mod mailer;
 pub mod migration;
 pub mod notify;
 pub mod openapi;

@@ -22,13 +22,22 @@ pub struct Notice {
     pub link: Option<String>,
 }
 
+/// The address people use to reach Affianca (`AFFIANCA_PUBLIC_URL`), for links in e-mails.
+#[derive(Debug, Clone)]
+pub struct PublicUrl(pub String);
+
 /// Notifies one user, in the app and by e-mail.
 pub async fn user(
     db: &impl ConnectionTrait,
+    base: &PublicUrl,
     user_id: i64,
     notice: &Notice,
 ) -> Result<(), sea_orm::DbErr> {
-    let Some(u) = user::Entity::find_by_id(user_id).one(db).await? else {
+    let Some(u) = user::Entity::find_by_id(user_id)
+        .one(db)
+        .await?
+        .filter(|u| u.active)
+    else {
         return Ok(());
     };
     let now = Utc::now();
@@ -48,7 +57,7 @@ pub async fn user(
         db,
         &u.email,
         &format!("Affianca: {}", notice.title),
-        &email_body(&u.full_name, notice),
+        &email_body(&u.full_name, base, notice),
     )
     .await
 }
@@ -56,6 +65,7 @@ pub async fn user(
 /// Notifies every active user holding `role` (in any scope).
 pub async fn role(
     db: &impl ConnectionTrait,
+    base: &PublicUrl,
     role: Role,
     notice: &Notice,
 ) -> Result<(), sea_orm::DbErr> {
@@ -68,15 +78,15 @@ pub async fn role(
         .all(db)
         .await?;
     for id in ids {
-        user(db, id, notice).await?;
+        user(db, base, id, notice).await?;
     }
     Ok(())
 }
 
-fn email_body(name: &str, notice: &Notice) -> String {
+fn email_body(name: &str, base: &PublicUrl, notice: &Notice) -> String {
     let mut body = format!("Gentile {name},\n\n{}\n", notice.body);
     if let Some(link) = &notice.link {
-        body.push_str(&format!("\nPer i dettagli: {link}\n"));
+        body.push_str(&format!("\nPer i dettagli: {}{link}\n", base.0));
     }
     body.push_str("\n--\nAffianca — Assistenza tecnica PNRR, Regione Lombardia\nMessaggio automatico: non rispondere.\n");
     body

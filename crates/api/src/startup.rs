@@ -4,6 +4,7 @@
 use crate::auth::{JwtKeys, load_or_create_secret};
 use crate::config::Settings;
 use crate::error::{ApiError, extractors};
+use crate::notify::PublicUrl;
 use crate::registry::Registry;
 use crate::storage::Storage;
 use crate::{db, openapi::ApiDoc, routes, seed, telemetry};
@@ -28,6 +29,7 @@ pub struct AppState {
     pub keys: JwtKeys,
     pub registry: Registry,
     pub storage: Storage,
+    pub public_url: PublicUrl,
 }
 
 pub struct Application {
@@ -52,11 +54,19 @@ impl Application {
         registry.snapshot(&db).await?;
         let storage = Storage::new(&settings.data_dir);
         let state = AppState {
+            public_url: PublicUrl(settings.public_url.clone()),
             storage,
             db,
             keys: JwtKeys::new(&secret),
             registry,
         };
+        if let Some(mail) = settings.mail.clone() {
+            tokio::spawn(crate::mailer::run(state.db.clone(), mail));
+        } else {
+            tracing::info!(
+                "AFFIANCA_SMTP_URL not set: e-mails stay in the outbox (admins see them at /api/v1/outbox)"
+            );
+        }
         let listener = TcpListener::bind(settings.bind)?;
         let port = listener.local_addr()?.port();
         let web_dir = settings.web_dir.clone();
@@ -109,6 +119,7 @@ fn app(
         .app_data(web::Data::new(state.keys.clone()))
         .app_data(web::Data::new(state.registry.clone()))
         .app_data(web::Data::new(state.storage.clone()))
+        .app_data(web::Data::new(state.public_url.clone()))
         .app_data(
             web::JsonConfig::default()
                 .limit(JSON_LIMIT)

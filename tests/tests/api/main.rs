@@ -7,6 +7,7 @@ mod authz_matrix;
 mod catalog;
 mod errors;
 mod import;
+mod mail;
 mod onboarding;
 mod openapi;
 mod users;

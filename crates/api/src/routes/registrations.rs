@@ -7,7 +7,7 @@ use crate::auth::{Caller, password};
 use crate::entities::{authority, registration, stored_file, user};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, Query};
-use crate::notify::{self, Notice};
+use crate::notify::{self, Notice, PublicUrl};
 use crate::storage::{FileKind, Storage};
 use crate::{registry::Registry, seed};
 use actix_web::http::{StatusCode, header};
@@ -339,10 +339,15 @@ pub async fn get_registration(
     )
 )]
 #[put("/registrations/{id}/protocol")]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "each argument is an actix extractor"
+)]
 pub async fn upload_protocol(
     req: HttpRequest,
     db: web::Data<DatabaseConnection>,
     storage: web::Data<Storage>,
+    base: web::Data<PublicUrl>,
     caller: Caller,
     meta: RequestMeta,
     path: web::Path<i64>,
@@ -424,6 +429,7 @@ pub async fn upload_protocol(
     .await?;
     notify::role(
         &txn,
+        &base,
         Role::Secretariat,
         &Notice {
             kind: "registration_submitted",
@@ -539,6 +545,7 @@ async fn submitted(
 #[post("/registrations/{id}/approve")]
 pub async fn approve_registration(
     db: web::Data<DatabaseConnection>,
+    base: web::Data<PublicUrl>,
     caller: Caller,
     meta: RequestMeta,
     path: web::Path<i64>,
@@ -572,6 +579,7 @@ pub async fn approve_registration(
     .await?;
     notify::user(
         &txn,
+        &base,
         r.user_id,
         &Notice {
             kind: "registration_approved",
@@ -609,6 +617,7 @@ pub async fn approve_registration(
 #[post("/registrations/{id}/reject")]
 pub async fn reject_registration(
     db: web::Data<DatabaseConnection>,
+    base: web::Data<PublicUrl>,
     caller: Caller,
     meta: RequestMeta,
     path: web::Path<i64>,
@@ -647,6 +656,7 @@ pub async fn reject_registration(
     .await?;
     notify::user(
         &txn,
+        &base,
         r.user_id,
         &Notice {
             kind: "registration_rejected",
