@@ -1,6 +1,7 @@
 //! sea-orm entities: one module per table. Columns hold plain strings and numbers; the handlers
 //! turn rows into the domain's parsed types at the edge.
 
+pub mod action_token;
 pub mod audit_event;
 pub mod authority;
 pub mod login_failure;

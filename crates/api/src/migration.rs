@@ -8,6 +8,7 @@ mod m20261126_000002_users;
 mod m20261126_000003_reference_versions;
 mod m20261126_000004_audit_events;
 mod m20261126_000005_onboarding;
+mod m20261126_000006_action_tokens;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000003_reference_versions::Migration),
             Box::new(m20261126_000004_audit_events::Migration),
             Box::new(m20261126_000005_onboarding::Migration),
+            Box::new(m20261126_000006_action_tokens::Migration),
         ]
     }
 }

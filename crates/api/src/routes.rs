@@ -6,7 +6,9 @@ pub mod audit;
 pub mod auth;
 pub mod authorities;
 pub mod catalog;
+pub mod delegates;
 pub mod notifications;
+pub mod password_reset;
 pub mod registrations;
 pub mod status;
 pub mod users;
@@ -20,6 +22,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(auth::refresh)
             .service(auth::logout)
             .service(auth::me)
+            .service(password_reset::request_reset)
+            .service(password_reset::reset_password)
             .service(audit::list_audit_events)
             .service(registrations::create_registration)
             .service(registrations::list_registrations)
@@ -28,6 +32,13 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(registrations::download_protocol)
             .service(registrations::approve_registration)
             .service(registrations::reject_registration)
+            .service(delegates::invite_delegate)
+            .service(delegates::list_invitations)
+            .service(delegates::revoke_invitation)
+            .service(delegates::preview_invitation)
+            .service(delegates::accept_invitation)
+            .service(delegates::list_delegates)
+            .service(delegates::remove_delegate)
             .service(notifications::list_notifications)
             .service(notifications::unread_count)
             .service(notifications::mark_read)

@@ -24,10 +24,16 @@ pub enum AuditAction {
     RegistrationSubmitted,
     RegistrationApproved,
     RegistrationRejected,
+    DelegateInvited,
+    InvitationRevoked,
+    InvitationAccepted,
+    DelegateRemoved,
+    PasswordResetRequested,
+    PasswordReset,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 16] = [
+    pub const ALL: [AuditAction; 22] = [
         Self::LoginSucceeded,
         Self::LoginFailed,
         Self::LoginLocked,
@@ -44,6 +50,12 @@ impl AuditAction {
         Self::RegistrationSubmitted,
         Self::RegistrationApproved,
         Self::RegistrationRejected,
+        Self::DelegateInvited,
+        Self::InvitationRevoked,
+        Self::InvitationAccepted,
+        Self::DelegateRemoved,
+        Self::PasswordResetRequested,
+        Self::PasswordReset,
     ];
 
     pub fn code(self) -> &'static str {
@@ -64,6 +76,12 @@ impl AuditAction {
             Self::RegistrationSubmitted => "registration_submitted",
             Self::RegistrationApproved => "registration_approved",
             Self::RegistrationRejected => "registration_rejected",
+            Self::DelegateInvited => "delegate_invited",
+            Self::InvitationRevoked => "invitation_revoked",
+            Self::InvitationAccepted => "invitation_accepted",
+            Self::DelegateRemoved => "delegate_removed",
+            Self::PasswordResetRequested => "password_reset_requested",
+            Self::PasswordReset => "password_reset",
         }
     }
 
@@ -86,6 +104,12 @@ impl AuditAction {
             Self::RegistrationSubmitted => "Protocollo di collaborazione caricato",
             Self::RegistrationApproved => "Registrazione approvata",
             Self::RegistrationRejected => "Registrazione respinta",
+            Self::DelegateInvited => "Delegato invitato",
+            Self::InvitationRevoked => "Invito revocato",
+            Self::InvitationAccepted => "Invito accettato",
+            Self::DelegateRemoved => "Delegato rimosso",
+            Self::PasswordResetRequested => "Richiesta di reimpostazione password",
+            Self::PasswordReset => "Password reimpostata",
         }
     }
 

@@ -413,3 +413,81 @@ pub struct OutboxMessage {
     pub created_at: DateTime<Utc>,
     pub sent_at: Option<DateTime<Utc>>,
 }
+
+// ---- delegates and password reset ----------------------------------------------------------------
+
+/// Body of `POST /api/v1/authorities/{istat_code}/invitations`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema), schema(example = json!({"email": "ufficio.tecnico@comune.bergamo.it"})))]
+pub struct InviteDelegateRequest {
+    pub email: Email,
+}
+
+/// An invitation sent to a future delegate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema), schema(example = json!({
+    "id": 4, "istat_code": "016024", "email": "ufficio.tecnico@comune.bergamo.it",
+    "created_at": "2026-11-26T10:00:00Z", "expires_at": "2026-12-03T10:00:00Z", "status": "pending"
+})))]
+pub struct Invitation {
+    pub id: i64,
+    pub istat_code: IstatCode,
+    pub email: Email,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    /// `pending`, `accepted`, `expired` or `revoked`.
+    pub status: String,
+}
+
+/// What the person holding an invitation link sees before accepting (`GET /api/v1/invitations/{token}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema), schema(example = json!({
+    "istat_code": "016024", "authority_name": "Bergamo", "email": "ufficio.tecnico@comune.bergamo.it",
+    "expires_at": "2026-12-03T10:00:00Z", "existing_account": false
+})))]
+pub struct InvitationPreview {
+    pub istat_code: IstatCode,
+    pub authority_name: String,
+    pub email: Email,
+    pub expires_at: DateTime<Utc>,
+    /// True when an account with this e-mail exists: accepting then needs its current password.
+    pub existing_account: bool,
+}
+
+/// Body of `POST /api/v1/invitations/{token}/accept`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema), schema(example = json!({"full_name": "Luca Verdi", "password": "una password lunga"})))]
+pub struct AcceptInvitationRequest {
+    /// For a new account; ignored when the account exists.
+    #[serde(default)]
+    pub full_name: String,
+    /// The new account's password (at least 12 characters), or the existing account's password.
+    pub password: String,
+}
+
+/// A delegate of an authority.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema), schema(example = json!({
+    "user_id": 12, "full_name": "Luca Verdi", "email": "ufficio.tecnico@comune.bergamo.it", "since": "2026-11-26T10:30:00Z"
+})))]
+pub struct Delegate {
+    pub user_id: UserId,
+    pub full_name: String,
+    pub email: Email,
+    pub since: DateTime<Utc>,
+}
+
+/// Body of `POST /api/v1/auth/password-reset`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema), schema(example = json!({"email": "sindaco@comune.bergamo.it"})))]
+pub struct PasswordResetRequest {
+    pub email: String,
+}
+
+/// Body of `POST /api/v1/auth/password-reset/{token}`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema), schema(example = json!({"password": "una nuova password lunga"})))]
+pub struct NewPasswordRequest {
+    /// At least 12 characters.
+    pub password: String,
+}

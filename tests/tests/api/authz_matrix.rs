@@ -59,6 +59,45 @@ struct Ctx {
     ids: HashMap<&'static str, i64>,
     /// Authorities free for new registrations, one per caller.
     free_comuni: RefCell<Vec<&'static str>>,
+    /// Unused password-reset and invitation tokens, one per caller.
+    reset_tokens: RefCell<Vec<String>>,
+    invitation_tokens: RefCell<Vec<String>>,
+    /// A pending invitation that stays pending, for the preview.
+    preview_token: String,
+}
+
+/// Of two objects made for the two roles that may act on them, the one for `role`.
+fn pick(ctx: &Ctx, role: Option<Role>, a: &str, b: &str) -> i64 {
+    if role == Some(Role::AuthorityRep) {
+        ctx.ids[b]
+    } else {
+        ctx.ids[a]
+    }
+}
+
+/// Every token e-mailed to `email` in links containing `marker`, oldest first.
+async fn emailed_tokens(app: &TestApp, admin: &str, email: &str, marker: &str) -> Vec<String> {
+    let page: Value = app
+        .get(
+            &format!("/api/v1/outbox?limit=200&recipient={email}"),
+            admin,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let mut out: Vec<String> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|m| {
+            let body = m["body"].as_str()?;
+            let start = body.find(marker)? + marker.len();
+            Some(body[start..].split_whitespace().next()?.to_owned())
+        })
+        .collect();
+    out.reverse();
+    out
 }
 
 type Build = fn(&Ctx, Option<Role>) -> Req;
@@ -243,6 +282,95 @@ fn cases() -> Vec<Case> {
             },
         },
         Case {
+            op: "POST /api/v1/auth/password-reset",
+            access: Public,
+            request: |_, _| {
+                Req::new(Method::POST, "/api/v1/auth/password-reset")
+                    .body(json!({"email": "nessuno@esempio.it"}))
+            },
+        },
+        Case {
+            op: "POST /api/v1/auth/password-reset/{token}",
+            access: Public,
+            request: |ctx, _| {
+                let t = ctx
+                    .reset_tokens
+                    .borrow_mut()
+                    .pop()
+                    .expect("enough reset tokens");
+                Req::new(Method::POST, format!("/api/v1/auth/password-reset/{t}"))
+                    .body(json!({"password": "una password nuova"}))
+            },
+        },
+        Case {
+            op: "GET /api/v1/invitations/{token}",
+            access: Public,
+            request: |ctx, _| {
+                Req::new(
+                    Method::GET,
+                    format!("/api/v1/invitations/{}", ctx.preview_token),
+                )
+            },
+        },
+        Case {
+            op: "POST /api/v1/invitations/{token}/accept",
+            access: Public,
+            request: |ctx, _| {
+                let t = ctx
+                    .invitation_tokens
+                    .borrow_mut()
+                    .pop()
+                    .expect("enough invitation tokens");
+                Req::new(Method::POST, format!("/api/v1/invitations/{t}/accept"))
+                    .body(json!({"full_name": "Nuovo delegato", "password": "una password lunga"}))
+            },
+        },
+        Case {
+            op: "POST /api/v1/authorities/{istat_code}/invitations",
+            access: Scoped(&[Role::Secretariat, Role::AuthorityRep]),
+            request: |_, role| {
+                let who = role.map_or("anonimo", |r| r.code());
+                Req::new(Method::POST, "/api/v1/authorities/016024/invitations")
+                    .body(json!({"email": format!("invitato.{who}@esempio.it")}))
+            },
+        },
+        Case {
+            op: "GET /api/v1/authorities/{istat_code}/invitations",
+            access: Scoped(&[Role::Secretariat, Role::AuthorityRep]),
+            request: |_, _| Req::new(Method::GET, "/api/v1/authorities/016024/invitations"),
+        },
+        Case {
+            op: "DELETE /api/v1/authorities/{istat_code}/invitations/{id}",
+            access: Scoped(&[Role::Secretariat, Role::AuthorityRep]),
+            request: |ctx, role| {
+                Req::new(
+                    Method::DELETE,
+                    format!(
+                        "/api/v1/authorities/016024/invitations/{}",
+                        pick(ctx, role, "invitation_a", "invitation_b")
+                    ),
+                )
+            },
+        },
+        Case {
+            op: "GET /api/v1/authorities/{istat_code}/delegates",
+            access: Scoped(&[Role::Secretariat, Role::AuthorityRep]),
+            request: |_, _| Req::new(Method::GET, "/api/v1/authorities/016024/delegates"),
+        },
+        Case {
+            op: "DELETE /api/v1/authorities/{istat_code}/delegates/{user_id}",
+            access: Scoped(&[Role::Secretariat, Role::AuthorityRep]),
+            request: |ctx, role| {
+                Req::new(
+                    Method::DELETE,
+                    format!(
+                        "/api/v1/authorities/016024/delegates/{}",
+                        pick(ctx, role, "delegate_a", "delegate_b")
+                    ),
+                )
+            },
+        },
+        Case {
             op: "GET /api/v1/notifications",
             access: AnyUser,
             request: |_, _| Req::new(Method::GET, "/api/v1/notifications"),
@@ -424,7 +552,90 @@ async fn every_operation_answers_each_role_as_the_matrix_says() {
             .as_i64()
             .expect("the secretariat was notified"),
     );
+    // Invitations for Bergamo: two accepted (delegates to remove), two pending (to revoke),
+    // one pending for the preview, eight for the callers to accept; eight password resets.
+    let sec = tokens[&Role::Secretariat].clone();
+    let admin = tokens[&Role::Admin].clone();
+    let invite = |email: String| {
+        let app = &app;
+        let sec = sec.clone();
+        async move {
+            let res = app
+                .post_json(
+                    "/api/v1/authorities/016024/invitations",
+                    Some(&sec),
+                    &json!({"email": email}),
+                )
+                .await;
+            assert_eq!(res.status(), 201);
+            res.json::<Value>().await.unwrap()["id"].as_i64().unwrap()
+        }
+    };
+    for key in ["delegate_a", "delegate_b"] {
+        let email = format!("{key}@esempio.it");
+        invite(email.clone()).await;
+        let token = emailed_tokens(&app, &admin, &email, "/invito/")
+            .await
+            .pop()
+            .unwrap();
+        let res = app
+            .post_json(
+                &format!("/api/v1/invitations/{token}/accept"),
+                None,
+                &json!({"full_name": key, "password": "una password lunga"}),
+            )
+            .await;
+        assert_eq!(res.status(), 204);
+        let login: Value = app
+            .try_login(&email, "una password lunga")
+            .await
+            .json()
+            .await
+            .unwrap();
+        let me: Value = app
+            .get("/api/v1/me", login["access_token"].as_str().unwrap())
+            .await
+            .json()
+            .await
+            .unwrap();
+        ids.insert(key, me["user"]["id"].as_i64().unwrap());
+    }
+    for key in ["invitation_a", "invitation_b"] {
+        ids.insert(key, invite(format!("{key}@esempio.it")).await);
+    }
+    invite("preview@esempio.it".into()).await;
+    let preview_token = emailed_tokens(&app, &admin, "preview@esempio.it", "/invito/")
+        .await
+        .pop()
+        .unwrap();
+    let mut invitation_tokens = Vec::new();
+    for i in 0..8 {
+        let email = format!("accept{i}@esempio.it");
+        invite(email.clone()).await;
+        invitation_tokens.extend(emailed_tokens(&app, &admin, &email, "/invito/").await);
+    }
+    for _ in 0..8 {
+        let res = app
+            .post_json(
+                "/api/v1/auth/password-reset",
+                None,
+                &json!({"email": "coordinatore.edilizia@demo.affianca.it"}),
+            )
+            .await;
+        assert_eq!(res.status(), 202);
+    }
+    let reset_tokens = emailed_tokens(
+        &app,
+        &admin,
+        "coordinatore.edilizia@demo.affianca.it",
+        "/reimposta-password/",
+    )
+    .await;
+    assert_eq!((invitation_tokens.len(), reset_tokens.len()), (8, 8));
     let ctx = Ctx {
+        reset_tokens: RefCell::new(reset_tokens),
+        invitation_tokens: RefCell::new(invitation_tokens),
+        preview_token,
         refresh_tokens: RefCell::new(refresh),
         ids,
         free_comuni: RefCell::new(vec![
@@ -439,7 +650,7 @@ async fn every_operation_answers_each_role_as_the_matrix_says() {
             .collect();
         for caller in callers {
             let expected: &[u16] = match (case.access, caller) {
-                (Access::Public, _) => &[200, 201, 204],
+                (Access::Public, _) => &[200, 201, 202, 204],
                 (_, None) => &[401],
                 (Access::AnyUser, Some(_)) => &[200, 201, 204],
                 (Access::Roles(allowed), Some(r)) if allowed.contains(&r) => &[200, 201, 204],

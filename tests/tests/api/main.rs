@@ -5,6 +5,7 @@ mod auth;
 mod authorities;
 mod authz_matrix;
 mod catalog;
+mod delegates;
 mod errors;
 mod import;
 mod mail;
