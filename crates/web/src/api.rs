@@ -12,13 +12,16 @@
 //! tokens are cleared and the session-expired callback (set by [`crate::session`]) runs.
 
 use affianca_domain::dto::{
-    Authority, FieldError, LoginRequest, Me, Page, Problem, Procedure, Province, RefreshRequest,
-    TaskForceInfo, TokenResponse,
+    AuditEvent, Authority, CreateUserRequest, FieldError, Grant, GrantRequest, LoginRequest, Me,
+    Page, Problem, Procedure, Province, RefreshRequest, TaskForceInfo, TokenResponse, User,
 };
-use affianca_domain::{AuthorityKind, IstatCode, ProvinceCode, TaskForce};
+use affianca_domain::{
+    AuditAction, AuthorityKind, GrantId, IstatCode, ProvinceCode, Role, TaskForce, UserId,
+};
 use gloo_net::http::{Request, RequestBuilder, Response};
 use leptos::prelude::{TimeoutHandle, set_timeout_with_handle};
 use leptos::task::spawn_local;
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::cell::RefCell;
 use std::future::Future;
@@ -33,7 +36,7 @@ use web_sys::js_sys::{Function, Promise, Reflect};
 const BASE: &str = "/api/v1";
 /// Where the refresh token is kept between visits.
 pub const REFRESH_TOKEN_KEY: &str = "affianca.refresh_token";
-/// The page size of the authorities directory.
+/// The page size of the paginated lists (authorities, users, audit log).
 pub const PAGE_SIZE: u64 = 50;
 
 // ---- errors ------------------------------------------------------------------------------------
@@ -380,6 +383,14 @@ async fn decode<T: DeserializeOwned>(resp: Response) -> Result<T, ApiError> {
 /// Sends an authenticated request built by `build`, refreshing the access token when it is
 /// missing or refused and retrying once.
 async fn send_authed(build: impl Fn() -> RequestBuilder) -> Result<Response, ApiError> {
+    send_authed_with_body(build, None).await
+}
+
+/// Like [`send_authed`], with an optional JSON body (already serialised).
+async fn send_authed_with_body(
+    build: impl Fn() -> RequestBuilder,
+    body: Option<&str>,
+) -> Result<Response, ApiError> {
     let token = match access_token() {
         Some(t) => t,
         None => {
@@ -387,7 +398,7 @@ async fn send_authed(build: impl Fn() -> RequestBuilder) -> Result<Response, Api
             access_token().ok_or(ApiError::SessionExpired)?
         }
     };
-    let resp = with_token(build(), &token).send().await?;
+    let resp = send_with_token(build(), &token, body).await?;
     if resp.status() != 401 {
         return Ok(resp);
     }
@@ -396,12 +407,29 @@ async fn send_authed(build: impl Fn() -> RequestBuilder) -> Result<Response, Api
         refresh().await.inspect_err(expire_on_refusal)?;
     }
     let token = access_token().ok_or(ApiError::SessionExpired)?;
-    let resp = with_token(build(), &token).send().await?;
+    let resp = send_with_token(build(), &token, body).await?;
     if resp.status() == 401 {
         session_expired();
         return Err(ApiError::SessionExpired);
     }
     Ok(resp)
+}
+
+async fn send_with_token(
+    req: RequestBuilder,
+    token: &str,
+    body: Option<&str>,
+) -> Result<Response, ApiError> {
+    let req = with_token(req, token);
+    Ok(match body {
+        Some(body) => {
+            req.header("Content-Type", "application/json")
+                .body(body.to_owned())?
+                .send()
+                .await?
+        }
+        None => req.send().await?,
+    })
 }
 
 fn expire_on_refusal(e: &ApiError) {
@@ -421,6 +449,30 @@ async fn get<T: DeserializeOwned>(path: &str, query: &[(&str, String)]) -> Resul
         send_authed(|| Request::get(&url).query(query.iter().map(|(k, v)| (*k, v.as_str()))))
             .await?;
     decode(resp).await
+}
+
+/// `POST` of a JSON body; decodes the answer.
+async fn post<B: Serialize, T: DeserializeOwned>(path: &str, body: &B) -> Result<T, ApiError> {
+    let url = format!("{BASE}{path}");
+    let body = serde_json::to_string(body).map_err(|_| ApiError::Decode)?;
+    let resp = send_authed_with_body(|| Request::post(&url), Some(&body)).await?;
+    decode(resp).await
+}
+
+/// `DELETE`, expecting an empty success (204).
+async fn delete(path: &str) -> Result<(), ApiError> {
+    let url = format!("{BASE}{path}");
+    let resp = send_authed(|| Request::delete(&url)).await?;
+    if resp.ok() {
+        Ok(())
+    } else {
+        Err(error_of(resp).await)
+    }
+}
+
+/// The `offset` of a 1-based page.
+fn offset_of(page: u64) -> String {
+    (page.max(1) - 1).saturating_mul(PAGE_SIZE).to_string()
 }
 
 // ---- authentication ----------------------------------------------------------------------------
@@ -477,12 +529,7 @@ pub struct AuthorityQuery {
 pub async fn authorities(query: &AuthorityQuery) -> Result<Page<Authority>, ApiError> {
     let mut params = vec![
         ("limit", PAGE_SIZE.to_string()),
-        (
-            "offset",
-            (query.page.max(1) - 1)
-                .saturating_mul(PAGE_SIZE)
-                .to_string(),
-        ),
+        ("offset", offset_of(query.page)),
     ];
     let q = query.q.trim();
     if !q.is_empty() {
@@ -522,4 +569,88 @@ pub async fn procedures(task_force: Option<TaskForce>) -> Result<Vec<Procedure>,
         .into_iter()
         .collect();
     get("/procedures", &query).await
+}
+
+// ---- administration ----------------------------------------------------------------------------
+
+/// The filters of the user list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UserQuery {
+    /// Part of the e-mail or name.
+    pub q: String,
+    pub role: Option<Role>,
+    /// 1-based.
+    pub page: u64,
+}
+
+/// `GET /users` (admin).
+pub async fn users(query: &UserQuery) -> Result<Page<User>, ApiError> {
+    let mut params = vec![
+        ("limit", PAGE_SIZE.to_string()),
+        ("offset", offset_of(query.page)),
+    ];
+    let q = query.q.trim();
+    if !q.is_empty() {
+        params.push(("q", q.to_owned()));
+    }
+    if let Some(r) = query.role {
+        params.push(("role", r.code().to_owned()));
+    }
+    get("/users", &params).await
+}
+
+/// `GET /users/{id}` (admin).
+pub async fn user(id: UserId) -> Result<User, ApiError> {
+    get(&format!("/users/{id}"), &[]).await
+}
+
+/// `POST /users` (admin): the new account.
+pub async fn create_user(body: &CreateUserRequest) -> Result<User, ApiError> {
+    post("/users", body).await
+}
+
+/// `POST /users/{id}/grants` (admin): the new grant.
+pub async fn add_grant(user: UserId, body: &GrantRequest) -> Result<Grant, ApiError> {
+    post(&format!("/users/{user}/grants"), body).await
+}
+
+/// `DELETE /users/{id}/grants/{grant_id}` (admin).
+pub async fn revoke_grant(user: UserId, grant: GrantId) -> Result<(), ApiError> {
+    delete(&format!("/users/{user}/grants/{grant}")).await
+}
+
+/// The filters of the audit log. Days are `YYYY-MM-DD`, already checked.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditQuery {
+    pub action: Option<AuditAction>,
+    /// Part of the actor's e-mail.
+    pub actor_email: String,
+    /// From this day (inclusive).
+    pub from: Option<String>,
+    /// Until this day (inclusive).
+    pub to: Option<String>,
+    /// 1-based.
+    pub page: u64,
+}
+
+/// `GET /audit-events` (admin), newest first.
+pub async fn audit_events(query: &AuditQuery) -> Result<Page<AuditEvent>, ApiError> {
+    let mut params = vec![
+        ("limit", PAGE_SIZE.to_string()),
+        ("offset", offset_of(query.page)),
+    ];
+    if let Some(a) = query.action {
+        params.push(("action", a.code().to_owned()));
+    }
+    let email = query.actor_email.trim();
+    if !email.is_empty() {
+        params.push(("actor_email", email.to_owned()));
+    }
+    if let Some(from) = query.from.as_deref().and_then(crate::util::day_start) {
+        params.push(("from", from));
+    }
+    if let Some(to) = query.to.as_deref().and_then(crate::util::day_end) {
+        params.push(("to", to));
+    }
+    get("/audit-events", &params).await
 }

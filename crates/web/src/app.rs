@@ -1,11 +1,13 @@
 //! The root component: session, router and routes.
 
+use crate::components::guard::RequireRole;
 use crate::components::layout::{AuthLayout, PublicLayout};
 use crate::pages::{
-    authorities::Authorities, authority::AuthorityDetail, home::Home, login::Login,
-    not_found::NotFound, procedures::Procedures,
+    audit::AuditLog, authorities::Authorities, authority::AuthorityDetail, home::Home,
+    login::Login, not_found::NotFound, procedures::Procedures, user::UserDetail, users::Users,
 };
 use crate::session::provide_session;
+use affianca_domain::Role;
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, ParentRoute, Route, Router, Routes};
 use leptos_router::path;
@@ -29,6 +31,18 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("enti") view=Authorities/>
                     <Route path=path!("enti/:istat_code") view=AuthorityDetail/>
                     <Route path=path!("procedimenti") view=Procedures/>
+                    <Route
+                        path=path!("amministrazione/registro")
+                        view=|| view! { <RequireRole role=Role::Admin><AuditLog/></RequireRole> }
+                    />
+                    <Route
+                        path=path!("amministrazione/utenti")
+                        view=|| view! { <RequireRole role=Role::Admin><Users/></RequireRole> }
+                    />
+                    <Route
+                        path=path!("amministrazione/utenti/:id")
+                        view=|| view! { <RequireRole role=Role::Admin><UserDetail/></RequireRole> }
+                    />
                 </ParentRoute>
             </Routes>
         </Router>

@@ -1,8 +1,8 @@
 //! Who is signed in: a context shared by every page.
 
 use crate::api::{self, ApiError};
-use affianca_domain::Role;
 use affianca_domain::dto::User;
+use affianca_domain::{Role, UserId};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -90,6 +90,22 @@ impl Session {
     pub fn full_name(&self) -> Option<String> {
         self.state.with(|s| match s {
             AuthState::SignedIn(u) => Some(u.full_name.clone()),
+            _ => None,
+        })
+    }
+
+    /// Whether the signed-in user holds `role` (in any scope).
+    pub fn has_role(&self, role: Role) -> bool {
+        self.state.with(|s| match s {
+            AuthState::SignedIn(u) => u.grants.iter().any(|g| g.role == role),
+            _ => false,
+        })
+    }
+
+    /// The signed-in user's id.
+    pub fn user_id(&self) -> Option<UserId> {
+        self.state.with(|s| match s {
+            AuthState::SignedIn(u) => Some(u.id),
             _ => None,
         })
     }

@@ -1,5 +1,6 @@
 //! Small helpers for the DOM and URLs.
 
+use affianca_domain::Scope;
 use web_sys::js_sys;
 
 /// Sets the document title: "<page> — Affianca".
@@ -53,9 +54,254 @@ pub fn count_authorities(n: u64) -> String {
     }
 }
 
+/// "Nessun utente trovato", "1 utente trovato", "12 utenti trovati".
+pub fn count_users(n: u64) -> String {
+    match n {
+        0 => "Nessun utente trovato".to_owned(),
+        1 => "1 utente trovato".to_owned(),
+        n => format!("{n} utenti trovati"),
+    }
+}
+
+/// "Nessun evento trovato", "1 evento trovato", "12 eventi trovati".
+pub fn count_events(n: u64) -> String {
+    match n {
+        0 => "Nessun evento trovato".to_owned(),
+        1 => "1 evento trovato".to_owned(),
+        n => format!("{n} eventi trovati"),
+    }
+}
+
+/// A calendar day (year, month, day), as a date input gives it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Day {
+    pub year: i32,
+    pub month: u32,
+    pub day: u32,
+}
+
+fn days_in_month(year: i32, month: u32) -> u32 {
+    match month {
+        4 | 6 | 9 | 11 => 30,
+        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 => 28,
+        _ => 31,
+    }
+}
+
+impl Day {
+    /// The following day.
+    pub fn next(self) -> Self {
+        if self.day < days_in_month(self.year, self.month) {
+            Self {
+                day: self.day + 1,
+                ..self
+            }
+        } else if self.month < 12 {
+            Self {
+                month: self.month + 1,
+                day: 1,
+                ..self
+            }
+        } else {
+            Self {
+                year: self.year + 1,
+                month: 1,
+                day: 1,
+            }
+        }
+    }
+
+    fn midnight_utc(self) -> String {
+        format!(
+            "{:04}-{:02}-{:02}T00:00:00Z",
+            self.year, self.month, self.day
+        )
+    }
+}
+
+/// A day written `YYYY-MM-DD` (what `<input type="date">` gives), if it is a real day.
+pub fn parse_day(s: &str) -> Option<Day> {
+    let mut parts = s.trim().splitn(3, '-');
+    let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
+    let digits = |p: &str, n: usize| p.len() == n && p.bytes().all(|b| b.is_ascii_digit());
+    if !digits(y, 4) || !digits(m, 2) || !digits(d, 2) {
+        return None;
+    }
+    let day = Day {
+        year: y.parse().ok()?,
+        month: m.parse().ok()?,
+        day: d.parse().ok()?,
+    };
+    ((1..=12).contains(&day.month) && (1..=days_in_month(day.year, day.month)).contains(&day.day))
+        .then_some(day)
+}
+
+/// The first instant of a day, for a `from` filter: `2026-11-26T00:00:00Z`.
+pub fn day_start(day: &str) -> Option<String> {
+    parse_day(day).map(Day::midnight_utc)
+}
+
+/// The first instant after a day, for an exclusive `to` filter: the next day at midnight.
+pub fn day_end(day: &str) -> Option<String> {
+    parse_day(day).map(|d| d.next().midnight_utc())
+}
+
+/// An instant (milliseconds since the epoch) as a local date and time in Italian
+/// (`26/11/2026, 10:30:00`), in the browser's time zone.
+pub fn format_datetime(epoch_millis: i64) -> String {
+    locale_string(epoch_millis, true)
+}
+
+/// An instant (milliseconds since the epoch) as a local date in Italian (`26/11/2026`).
+pub fn format_date(epoch_millis: i64) -> String {
+    locale_string(epoch_millis, false)
+}
+
+#[cfg(target_arch = "wasm32")]
+fn locale_string(epoch_millis: i64, with_time: bool) -> String {
+    use wasm_bindgen::JsValue;
+    // Milliseconds since the epoch are exact in an f64 for any date of interest.
+    #[allow(clippy::cast_precision_loss)]
+    let date = js_sys::Date::new(&JsValue::from_f64(epoch_millis as f64));
+    let options = js_sys::Object::new();
+    let mut fields = vec![
+        ("day", "2-digit"),
+        ("month", "2-digit"),
+        ("year", "numeric"),
+    ];
+    if with_time {
+        fields.extend([
+            ("hour", "2-digit"),
+            ("minute", "2-digit"),
+            ("second", "2-digit"),
+        ]);
+    }
+    for (k, v) in fields {
+        let _ = js_sys::Reflect::set(&options, &k.into(), &v.into());
+    }
+    date.to_locale_string("it-IT", &options).into()
+}
+
+/// Outside the browser (unit tests) there is no locale: the raw instant.
+#[cfg(not(target_arch = "wasm32"))]
+fn locale_string(epoch_millis: i64, _with_time: bool) -> String {
+    format!("{epoch_millis} ms")
+}
+
+/// Where a grant applies, in words: "intera regione", "provincia BG", "ente 016024",
+/// "task force Edilizia e urbanistica".
+pub fn scope_label(scope: &Scope) -> String {
+    match scope {
+        Scope::Region => "intera regione".to_owned(),
+        Scope::Province(p) => format!("provincia {p}"),
+        Scope::Authority(a) => format!("ente {a}"),
+        Scope::TaskForce(t) => format!("task force {}", t.name_it()),
+    }
+}
+
+/// JSON on one line with a space after `,` and `:`, so that it can wrap between fields.
+pub fn compact_json(v: &serde_json::Value) -> String {
+    use serde_json::Value;
+    match v {
+        Value::Object(m) => {
+            let fields: Vec<String> = m
+                .iter()
+                .map(|(k, v)| format!("{}: {}", Value::String(k.clone()), compact_json(v)))
+                .collect();
+            format!("{{{}}}", fields.join(", "))
+        }
+        Value::Array(a) => {
+            let items: Vec<String> = a.iter().map(compact_json).collect();
+            format!("[{}]", items.join(", "))
+        }
+        other => other.to_string(),
+    }
+}
+
+/// The first `max` characters of `s`, and whether anything was cut.
+pub fn truncate_chars(s: &str, max: usize) -> (&str, bool) {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => (&s[..i], true),
+        None => (s, false),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn days_become_utc_bounds() {
+        assert_eq!(
+            day_start("2026-11-26").as_deref(),
+            Some("2026-11-26T00:00:00Z")
+        );
+        assert_eq!(
+            day_end("2026-11-26").as_deref(),
+            Some("2026-11-27T00:00:00Z")
+        );
+        assert_eq!(
+            day_end("2026-12-31").as_deref(),
+            Some("2027-01-01T00:00:00Z")
+        );
+        assert_eq!(
+            day_end("2028-02-28").as_deref(),
+            Some("2028-02-29T00:00:00Z")
+        );
+        for bad in [
+            "",
+            "2026-02-30",
+            "26-11-2026",
+            "2026-1-5",
+            "2026/11/26",
+            "oggi",
+        ] {
+            assert_eq!(day_start(bad), None, "{bad}");
+            assert_eq!(day_end(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn scopes_read_in_italian() {
+        assert_eq!(scope_label(&Scope::Region), "intera regione");
+        assert_eq!(
+            scope_label(&Scope::parse("province:BG").unwrap()),
+            "provincia BG"
+        );
+        assert_eq!(
+            scope_label(&Scope::parse("authority:016024").unwrap()),
+            "ente 016024"
+        );
+        assert_eq!(
+            scope_label(&Scope::parse("task_force:waste").unwrap()),
+            "task force Rifiuti"
+        );
+    }
+
+    #[test]
+    fn json_is_compact_but_wraps() {
+        let v = serde_json::json!({"email": "a@b.it", "grants": ["observer province:BG"], "n": 1});
+        assert_eq!(
+            compact_json(&v),
+            r#"{"email": "a@b.it", "grants": ["observer province:BG"], "n": 1}"#
+        );
+        assert_eq!(compact_json(&serde_json::json!("x\"y")), r#""x\"y""#);
+    }
+
+    #[test]
+    fn truncation_respects_characters() {
+        assert_eq!(truncate_chars("abc", 5), ("abc", false));
+        assert_eq!(truncate_chars("abc", 3), ("abc", false));
+        assert_eq!(truncate_chars("àèìòù", 2), ("àè", true));
+    }
+
+    #[test]
+    fn user_and_event_counts() {
+        assert_eq!(count_users(0), "Nessun utente trovato");
+        assert_eq!(count_users(1), "1 utente trovato");
+        assert_eq!(count_events(2), "2 eventi trovati");
+    }
 
     #[test]
     fn return_paths_stay_on_site() {

@@ -39,10 +39,30 @@ pub fn ErrorAlert(error: ApiError) -> impl IntoView {
 }
 
 /// The Italian name of a request field or query parameter named in a 422 problem.
-fn field_label(field: &str) -> String {
+pub fn field_label(field: &str) -> String {
+    // `grants[1].scope` → "Ruolo 2, ambito".
+    if let Some(rest) = field.strip_prefix("grants[")
+        && let Some((index, sub)) = rest.split_once(']')
+        && let Ok(index) = index.parse::<usize>()
+    {
+        let n = index + 1;
+        return match sub {
+            ".role" => format!("Ruolo {n}"),
+            ".scope" => format!("Ruolo {n}, ambito"),
+            _ => format!("Ruolo {n}"),
+        };
+    }
     match field {
         "email" => "Email".into(),
         "password" => "Password".into(),
+        "full_name" => "Nome".into(),
+        "grants" => "Ruoli".into(),
+        "role" => "Ruolo".into(),
+        "scope" => "Ambito".into(),
+        "action" => "Azione".into(),
+        "actor_email" => "Email di chi ha agito".into(),
+        "from" => "Dal giorno".into(),
+        "to" => "Al giorno".into(),
         "q" => "Ricerca".into(),
         "province" => "Provincia".into(),
         "kind" => "Tipo".into(),
@@ -60,5 +80,18 @@ pub fn Loading(#[prop(into)] label: String) -> impl IntoView {
             <div class="progress-spinner progress-spinner-active size-sm" aria-hidden="true"></div>
             <span>{label}</span>
         </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::field_label;
+
+    #[test]
+    fn field_paths_read_in_italian() {
+        assert_eq!(field_label("grants[0].scope"), "Ruolo 1, ambito");
+        assert_eq!(field_label("grants[2].role"), "Ruolo 3");
+        assert_eq!(field_label("full_name"), "Nome");
+        assert_eq!(field_label("something_else"), "something_else");
     }
 }

@@ -2,15 +2,28 @@
 
 use super::icon::Icon;
 use crate::session::use_session;
+use affianca_domain::Role;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_location;
 
-/// The sections in the navigation bar: (path, label, id).
-const SECTIONS: [(&str, &str, &str); 3] = [
-    ("/", "Home", "nav-home"),
-    ("/enti", "Enti", "nav-enti"),
-    ("/procedimenti", "Procedimenti", "nav-procedimenti"),
+/// The sections in the navigation bar: (path, label, id, role needed to see it).
+const SECTIONS: [(&str, &str, &str, Option<Role>); 5] = [
+    ("/", "Home", "nav-home", None),
+    ("/enti", "Enti", "nav-enti", None),
+    ("/procedimenti", "Procedimenti", "nav-procedimenti", None),
+    (
+        "/amministrazione/utenti",
+        "Utenti",
+        "nav-utenti",
+        Some(Role::Admin),
+    ),
+    (
+        "/amministrazione/registro",
+        "Registro attività",
+        "nav-registro",
+        Some(Role::Admin),
+    ),
 ];
 
 #[component]
@@ -112,9 +125,10 @@ pub fn Header() -> impl IntoView {
                         <div class="container">
                             <nav class="navbar navbar-expand affianca-nav" aria-label="Sezioni">
                                 <ul class="navbar-nav">
-                                    {SECTIONS
+                                    {move || SECTIONS
                                         .into_iter()
-                                        .map(|(path, label, id)| {
+                                        .filter(|(.., role)| role.is_none_or(|r| session.has_role(r)))
+                                        .map(|(path, label, id, _)| {
                                             view! {
                                                 <li class="nav-item">
                                                     <a

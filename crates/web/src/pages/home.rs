@@ -3,16 +3,27 @@
 use crate::components::icon::Icon;
 use crate::session::use_session;
 use crate::util::set_title;
+use affianca_domain::Role;
 use leptos::prelude::*;
 
-/// (path, id, icon, title, text)
-const CARDS: [(&str, &str, &str, &str, &str); 2] = [
+/// (path, id, icon, title, text, role needed to see it)
+type Card = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<Role>,
+);
+
+const CARDS: [Card; 4] = [
     (
         "/enti",
         "card-enti",
         "it-pa",
         "Enti",
         "L'anagrafe degli enti lombardi: Comuni, Province, Città metropolitana e Regione, con codici ISTAT, catastali e fiscali.",
+        None,
     ),
     (
         "/procedimenti",
@@ -20,6 +31,23 @@ const CARDS: [(&str, &str, &str, &str, &str); 2] = [
         "it-files",
         "Procedimenti",
         "Il catalogo dei procedimenti seguiti dalle task force, con i termini di legge.",
+        None,
+    ),
+    (
+        "/amministrazione/utenti",
+        "card-utenti",
+        "it-user",
+        "Utenti",
+        "Gli account e i loro ruoli: creare un utente, assegnare e revocare ruoli.",
+        Some(Role::Admin),
+    ),
+    (
+        "/amministrazione/registro",
+        "card-registro",
+        "it-clock",
+        "Registro delle attività",
+        "Chi ha fatto cosa e quando: accessi, utenti, ruoli, catalogo, importazioni.",
+        Some(Role::Admin),
     ),
 ];
 
@@ -37,9 +65,10 @@ pub fn Home() -> impl IntoView {
         </p>
         <h2 class="h4 mb-3">"Sezioni"</h2>
         <div class="row">
-            {CARDS
+            {move || CARDS
                 .into_iter()
-                .map(|(href, id, icon, title, text)| {
+                .filter(|(.., role)| role.is_none_or(|r| session.has_role(r)))
+                .map(|(href, id, icon, title, text, _)| {
                     view! {
                         <div class="col-12 col-md-6 col-lg-4 mb-4">
                             <div class="card-wrapper card-space">
