@@ -77,10 +77,19 @@ pub async fn record(
     let (target_type, target_id) = entry
         .target
         .map_or((None, None), |(k, id)| (Some(k.to_owned()), Some(id)));
+    // Record who acted by e-mail too, so that the log reads (and filters) without joins.
+    let actor_email = match (entry.actor_email, entry.actor) {
+        (Some(e), _) => Some(e.to_owned()),
+        (None, Some(id)) => crate::entities::user::Entity::find_by_id(id.0)
+            .one(db)
+            .await?
+            .map(|u| u.email),
+        (None, None) => None,
+    };
     audit_event::Entity::insert(audit_event::ActiveModel {
         at: Set(Utc::now()),
         actor_user_id: Set(entry.actor.map(|u| u.0)),
-        actor_email: Set(entry.actor_email.map(str::to_owned)),
+        actor_email: Set(actor_email),
         action: Set(entry.action.code().to_owned()),
         target_type: Set(target_type),
         target_id: Set(target_id),

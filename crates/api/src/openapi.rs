@@ -120,6 +120,8 @@ problem_responses! {
     PreconditionRequired => (428, "If-Match is required to change this resource", "precondition_required", "Manca If-Match", "Per modificare la risorsa inviare l'intestazione If-Match con l'ETag letto.");
     /// 429: too many attempts.
     TooManyRequests => (429, "Too many failed attempts: retry after the seconds in Retry-After", "too_many_attempts", "Troppi tentativi", "Troppi tentativi di accesso falliti: riprovare tra 900 secondi.");
+    /// 500: a bug; the body reveals nothing, the log has the cause under the request id.
+    InternalError => (500, "Unexpected error: the log has the cause under the X-Request-Id", "internal_error", "Errore interno", "Si è verificato un errore imprevisto. Riprovare più tardi; se persiste, comunicare l'X-Request-Id.");
     /// 503: the database is unreachable.
     ServiceUnavailable => (503, "Degraded: the database does not answer", "service_unavailable", "Servizio non disponibile", "Il database non risponde.");
 }

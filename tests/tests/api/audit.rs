@@ -171,3 +171,30 @@ async fn the_log_is_for_admins_filters_are_checked_and_it_cannot_be_changed() {
         );
     }
 }
+
+#[tokio::test]
+async fn admin_actions_carry_the_actors_email() {
+    let app = spawn_app().await;
+    let admin = app.token_for(Role::Admin).await;
+    let body = json!({"email": "nuovo@esempio.it", "full_name": "Nuovo", "password": "una password lunga", "grants": []});
+    assert_eq!(
+        app.post_json("/api/v1/users", Some(&admin), &body)
+            .await
+            .status(),
+        201
+    );
+    let page: Page<AuditEvent> = app
+        .get(
+            "/api/v1/audit-events?action=user_created&actor_email=admin@demo",
+            &admin,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page.total, 1);
+    assert_eq!(
+        page.items[0].actor_email.as_deref(),
+        Some(demo_email(Role::Admin))
+    );
+}

@@ -157,18 +157,18 @@ fn cases() -> Vec<Case> {
         },
         Case {
             op: "GET /api/v1/authorities",
-            access: AnyUser,
+            access: Public,
             request: |_, _| Req::new(Method::GET, "/api/v1/authorities?province=BG"),
         },
         Case {
             op: "GET /api/v1/authorities/{istat_code}",
-            access: AnyUser,
+            access: Public,
             // The registry is public reference data: a comune outside every demo scope is visible.
             request: |_, _| Req::new(Method::GET, "/api/v1/authorities/019036"),
         },
         Case {
             op: "GET /api/v1/provinces",
-            access: AnyUser,
+            access: Public,
             request: |_, _| Req::new(Method::GET, "/api/v1/provinces"),
         },
         Case {

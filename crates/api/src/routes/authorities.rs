@@ -1,7 +1,6 @@
-//! The registry of authorities and the provinces. Public reference data (ISTAT), readable by any
-//! signed-in user.
+//! The registry of authorities and the provinces: public reference data (ISTAT, CC-BY), readable
+//! without signing in (a legal representative picks their authority before having an account).
 
-use crate::auth::Caller;
 use crate::entities::{authority, province};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Query;
@@ -54,20 +53,18 @@ pub struct ListAuthoritiesQuery {
 /// Search the registry of authorities.
 #[utoipa::path(
     tag = "authorities",
-    security(("bearer" = [])),
+    security(()),
     params(ListAuthoritiesQuery),
     responses(
         (status = 200, description = "A page of authorities and the total count", body = Page<Authority>,
             example = json!({"items": [{"istat_code": "016024", "name": "Bergamo", "kind": "comune", "province": "BG", "province_name": "Bergamo", "cadastral_code": "A794", "fiscal_code": "80034840167", "active": true}], "total": 1, "limit": 50, "offset": 0})),
-        crate::openapi::Unauthorized,
-        crate::openapi::Unprocessable,
+                crate::openapi::Unprocessable,
     )
 )]
 #[get("/authorities")]
 pub async fn list_authorities(
     db: web::Data<DatabaseConnection>,
     registry: web::Data<Registry>,
-    _caller: Caller,
     query: Query<ListAuthoritiesQuery>,
 ) -> ApiResult<HttpResponse> {
     let mut errors = Vec::new();
@@ -178,19 +175,17 @@ pub async fn list_authorities(
 /// One authority by ISTAT code.
 #[utoipa::path(
     tag = "authorities",
-    security(("bearer" = [])),
+    security(()),
     params(("istat_code" = String, Path, description = "6 digits for a comune, 3 for a province body (215 = Città metropolitana di Milano), 03 for the region", example = "016024")),
     responses(
         (status = 200, description = "The authority", body = Authority),
-        crate::openapi::Unauthorized,
-        crate::openapi::NotFound,
+                crate::openapi::NotFound,
     )
 )]
 #[get("/authorities/{istat_code}")]
 pub async fn get_authority(
     db: web::Data<DatabaseConnection>,
     registry: web::Data<Registry>,
-    _caller: Caller,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let code = IstatCode::parse(&path).map_err(|_| ApiError::not_found("L'ente"))?;
@@ -204,17 +199,14 @@ pub async fn get_authority(
 /// The 12 provinces (11 Province and the Città metropolitana di Milano).
 #[utoipa::path(
     tag = "authorities",
-    security(("bearer" = [])),
+    security(()),
     responses(
         (status = 200, description = "Provinces in name order", body = Vec<Province>),
-        crate::openapi::Unauthorized,
-    )
+        crate::openapi::InternalError,
+            )
 )]
 #[get("/provinces")]
-pub async fn list_provinces(
-    db: web::Data<DatabaseConnection>,
-    _caller: Caller,
-) -> ApiResult<HttpResponse> {
+pub async fn list_provinces(db: web::Data<DatabaseConnection>) -> ApiResult<HttpResponse> {
     let provinces = province::Entity::find()
         .order_by_asc(province::Column::Name)
         .all(db.get_ref())

@@ -387,8 +387,9 @@ pub async fn add_grant(
     let before = load_grants(db.get_ref(), id).await?;
     if before.iter().any(|(_, g, _)| g == grant) {
         return Err(ApiError::conflict(format!(
-            "L'utente ha già il ruolo {} con ambito {}.",
-            grant.role, grant.scope
+            "L'utente ha già il ruolo «{}» con ambito {}.",
+            grant.role.label(),
+            grant.scope
         )));
     }
     seed::insert_grants(
