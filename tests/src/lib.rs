@@ -183,6 +183,14 @@ impl Drop for TestDatabase {
 }
 
 impl TestApp {
+    /// A handle to the same server (address and client), for use in closures.
+    pub fn clone_ref(&self) -> TestAppRef {
+        TestAppRef {
+            address: self.address.clone(),
+            client: self.client.clone(),
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
     }
@@ -252,4 +260,22 @@ pub async fn assert_problem(res: Response, status: u16, code: &str) -> Problem {
     assert_eq!(problem.code, code, "problem: {problem:?}");
     assert!(!problem.title.is_empty());
     problem
+}
+
+/// A cheap handle to a running [`TestApp`].
+#[derive(Clone)]
+pub struct TestAppRef {
+    pub address: String,
+    pub client: reqwest::Client,
+}
+
+impl TestAppRef {
+    pub async fn get(&self, path: &str, token: &str) -> Response {
+        self.client
+            .get(format!("{}{path}", self.address))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request sent")
+    }
 }

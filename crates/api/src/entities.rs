@@ -7,6 +7,8 @@ pub mod authority;
 pub mod login_failure;
 pub mod notification;
 pub mod outbox;
+pub mod phase;
+pub mod phase_authority;
 pub mod procedure;
 pub mod province;
 pub mod reference_version;

@@ -9,6 +9,7 @@ mod m20261126_000003_reference_versions;
 mod m20261126_000004_audit_events;
 mod m20261126_000005_onboarding;
 mod m20261126_000006_action_tokens;
+mod m20261126_000007_phases;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000004_audit_events::Migration),
             Box::new(m20261126_000005_onboarding::Migration),
             Box::new(m20261126_000006_action_tokens::Migration),
+            Box::new(m20261126_000007_phases::Migration),
         ]
     }
 }

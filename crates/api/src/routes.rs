@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod delegates;
 pub mod notifications;
 pub mod password_reset;
+pub mod phases;
 pub mod registrations;
 pub mod status;
 pub mod users;
@@ -39,6 +40,13 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(delegates::accept_invitation)
             .service(delegates::list_delegates)
             .service(delegates::remove_delegate)
+            .service(phases::list_phases)
+            .service(phases::create_phase)
+            .service(phases::get_phase)
+            .service(phases::list_phase_authorities)
+            .service(phases::enable_authorities)
+            .service(phases::remove_phase_authority)
+            .service(phases::programme_status)
             .service(notifications::list_notifications)
             .service(notifications::unread_count)
             .service(notifications::mark_read)

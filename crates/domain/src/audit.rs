@@ -30,10 +30,13 @@ pub enum AuditAction {
     DelegateRemoved,
     PasswordResetRequested,
     PasswordReset,
+    PhaseCreated,
+    PhaseAuthoritiesEnabled,
+    PhaseAuthorityRemoved,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 22] = [
+    pub const ALL: [AuditAction; 25] = [
         Self::LoginSucceeded,
         Self::LoginFailed,
         Self::LoginLocked,
@@ -56,6 +59,9 @@ impl AuditAction {
         Self::DelegateRemoved,
         Self::PasswordResetRequested,
         Self::PasswordReset,
+        Self::PhaseCreated,
+        Self::PhaseAuthoritiesEnabled,
+        Self::PhaseAuthorityRemoved,
     ];
 
     pub fn code(self) -> &'static str {
@@ -82,6 +88,9 @@ impl AuditAction {
             Self::DelegateRemoved => "delegate_removed",
             Self::PasswordResetRequested => "password_reset_requested",
             Self::PasswordReset => "password_reset",
+            Self::PhaseCreated => "phase_created",
+            Self::PhaseAuthoritiesEnabled => "phase_authorities_enabled",
+            Self::PhaseAuthorityRemoved => "phase_authority_removed",
         }
     }
 
@@ -110,6 +119,9 @@ impl AuditAction {
             Self::DelegateRemoved => "Delegato rimosso",
             Self::PasswordResetRequested => "Richiesta di reimpostazione password",
             Self::PasswordReset => "Password reimpostata",
+            Self::PhaseCreated => "Fase del programma creata",
+            Self::PhaseAuthoritiesEnabled => "Enti abilitati in una fase",
+            Self::PhaseAuthorityRemoved => "Ente tolto da una fase",
         }
     }
 

@@ -491,3 +491,65 @@ pub struct NewPasswordRequest {
     /// At least 12 characters.
     pub password: String,
 }
+
+// ---- programme phases ----------------------------------------------------------------------------
+
+/// A programme phase.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema), schema(example = json!({
+    "id": 1, "name": "Fase pilota", "start_date": "2022-09-01",
+    "description": "Province, Città metropolitana e circa 160 Comuni", "started": true, "authorities": 172
+})))]
+pub struct Phase {
+    pub id: i64,
+    pub name: String,
+    pub start_date: chrono::NaiveDate,
+    pub description: String,
+    /// Whether the start date has come (the phase enables its authorities).
+    pub started: bool,
+    /// How many authorities it enables.
+    pub authorities: u64,
+}
+
+/// Body of `POST /api/v1/phases`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema), schema(example = json!({"name": "Fase 2", "start_date": "2023-10-01", "description": "Comuni con dati noti"})))]
+pub struct CreatePhaseRequest {
+    pub name: String,
+    pub start_date: chrono::NaiveDate,
+    #[serde(default)]
+    pub description: String,
+}
+
+/// Body of `POST /api/v1/phases/{id}/authorities` (JSON form; a CSV upload is the other).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema), schema(example = json!({"istat_codes": ["016024", "017029", "215"]})))]
+pub struct EnableAuthoritiesRequest {
+    /// ISTAT codes of the authorities to enable (unparsed: each bad one is reported by position).
+    pub istat_codes: Vec<String>,
+}
+
+/// What an enablement changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema), schema(example = json!({"added": 2, "already_enabled": 1})))]
+pub struct EnableAuthoritiesResult {
+    pub added: u64,
+    pub already_enabled: u64,
+}
+
+/// Where an authority stands in the programme.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema), schema(example = json!({
+    "istat_code": "016024", "registration_status": "approved",
+    "phases": [{"id": 1, "name": "Fase pilota", "start_date": "2022-09-01", "description": "", "started": true, "authorities": 172}],
+    "may_request_support": true
+})))]
+pub struct ProgrammeStatus {
+    pub istat_code: IstatCode,
+    /// The status of its current registration, if any.
+    pub registration_status: Option<RegistrationStatus>,
+    /// The phases that enable it.
+    pub phases: Vec<Phase>,
+    /// Approved registration AND enabled by a started phase.
+    pub may_request_support: bool,
+}

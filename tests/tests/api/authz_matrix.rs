@@ -371,6 +371,60 @@ fn cases() -> Vec<Case> {
             },
         },
         Case {
+            op: "GET /api/v1/phases",
+            access: AnyUser,
+            request: |_, _| Req::new(Method::GET, "/api/v1/phases"),
+        },
+        Case {
+            op: "POST /api/v1/phases",
+            access: Roles(&[Role::Secretariat]),
+            request: |_, _| {
+                Req::new(Method::POST, "/api/v1/phases")
+                    .body(json!({"name": "Fase nuova", "start_date": "2024-01-01"}))
+            },
+        },
+        Case {
+            op: "GET /api/v1/phases/{id}",
+            access: AnyUser,
+            request: |ctx, _| Req::new(Method::GET, format!("/api/v1/phases/{}", ctx.ids["phase"])),
+        },
+        Case {
+            op: "GET /api/v1/phases/{id}/authorities",
+            access: AnyUser,
+            request: |ctx, _| {
+                Req::new(
+                    Method::GET,
+                    format!("/api/v1/phases/{}/authorities", ctx.ids["phase"]),
+                )
+            },
+        },
+        Case {
+            op: "POST /api/v1/phases/{id}/authorities",
+            access: Roles(&[Role::Secretariat]),
+            request: |ctx, _| {
+                Req::new(
+                    Method::POST,
+                    format!("/api/v1/phases/{}/authorities", ctx.ids["phase"]),
+                )
+                .body(json!({"istat_codes": ["016025"]}))
+            },
+        },
+        Case {
+            op: "DELETE /api/v1/phases/{id}/authorities/{istat_code}",
+            access: Roles(&[Role::Secretariat]),
+            request: |ctx, _| {
+                Req::new(
+                    Method::DELETE,
+                    format!("/api/v1/phases/{}/authorities/017029", ctx.ids["phase"]),
+                )
+            },
+        },
+        Case {
+            op: "GET /api/v1/authorities/{istat_code}/programme-status",
+            access: AnyUser,
+            request: |_, _| Req::new(Method::GET, "/api/v1/authorities/016024/programme-status"),
+        },
+        Case {
             op: "GET /api/v1/notifications",
             access: AnyUser,
             request: |_, _| Req::new(Method::GET, "/api/v1/notifications"),
@@ -632,6 +686,24 @@ async fn every_operation_answers_each_role_as_the_matrix_says() {
     )
     .await;
     assert_eq!((invitation_tokens.len(), reset_tokens.len()), (8, 8));
+    let res = app
+        .post_json(
+            "/api/v1/phases",
+            Some(&sec),
+            &json!({"name": "Matrice", "start_date": "2022-09-01"}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let phase_id = res.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    let res = app
+        .post_json(
+            &format!("/api/v1/phases/{phase_id}/authorities"),
+            Some(&sec),
+            &json!({"istat_codes": ["016024", "017029"]}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    ids.insert("phase", phase_id);
     let ctx = Ctx {
         reset_tokens: RefCell::new(reset_tokens),
         invitation_tokens: RefCell::new(invitation_tokens),

@@ -11,4 +11,5 @@ mod import;
 mod mail;
 mod onboarding;
 mod openapi;
+mod phases;
 mod users;

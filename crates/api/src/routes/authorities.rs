@@ -43,6 +43,9 @@ pub struct ListAuthoritiesQuery {
     pub kind: Option<String>,
     /// Include authorities retired from the ISTAT list (default false).
     pub include_inactive: Option<bool>,
+    /// Only authorities that may (true) or may not (false) ask for support today: approved
+    /// registration and enabled by a started phase.
+    pub may_request_support: Option<bool>,
     /// `name` (default), `-name`, `istat_code` or `-istat_code`.
     pub sort: Option<String>,
     /// 1–200, default 50.
@@ -136,6 +139,10 @@ pub async fn list_authorities(
     }
 
     let snapshot = registry.snapshot(&db).await?;
+    let eligible = match query.may_request_support {
+        Some(_) => Some(crate::routes::phases::eligible_authorities(db.get_ref()).await?),
+        None => None,
+    };
     let matches: Vec<&Authority> = snapshot
         .entries
         .iter()
@@ -148,6 +155,9 @@ pub async fn list_authorities(
                 && (include_inactive || a.active)
                 && q.as_ref()
                     .is_none_or(|q| e.name_search.contains(q.as_str()))
+                && eligible.as_ref().is_none_or(|set| {
+                    set.contains(a.istat_code.as_str()) == query.may_request_support.unwrap_or(true)
+                })
         })
         .map(|e| &e.authority)
         .collect();

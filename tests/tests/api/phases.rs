@@ -1,0 +1,221 @@
+use crate::onboarding::{pdf, register, upload};
+use affianca_domain::dto::{
+    Authority, EnableAuthoritiesResult, Page, Phase, ProgrammeStatus, Registration,
+};
+use affianca_domain::{RegistrationStatus, Role};
+use affianca_tests::{TestApp, assert_problem, spawn_app};
+use reqwest::Method;
+use serde_json::json;
+
+async fn create_phase(app: &TestApp, token: &str, name: &str, start: &str) -> Phase {
+    let res = app
+        .post_json(
+            "/api/v1/phases",
+            Some(token),
+            &json!({"name": name, "start_date": start, "description": "Prova"}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    res.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn phases_enable_authorities_by_json_or_csv_all_or_nothing() {
+    let app = spawn_app().await;
+    let sec = app.token_for(Role::Secretariat).await;
+    let pilot = create_phase(&app, &sec, "Fase pilota", "2022-09-01").await;
+    assert!(pilot.started);
+    assert_eq!(pilot.authorities, 0);
+    assert_problem(
+        app.post_json(
+            "/api/v1/phases",
+            Some(&sec),
+            &json!({"name": "Fase pilota", "start_date": "2022-09-01"}),
+        )
+        .await,
+        409,
+        "conflict",
+    )
+    .await;
+    let p = assert_problem(
+        app.post_json(
+            "/api/v1/phases",
+            Some(&sec),
+            &json!({"name": "X", "start_date": "2022-13-01"}),
+        )
+        .await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(p.errors[0].field, "start_date");
+
+    let path = format!("/api/v1/phases/{}/authorities", pilot.id);
+    let res = app
+        .post_json(
+            &path,
+            Some(&sec),
+            &json!({"istat_codes": ["016024", "017029", "215", "016024"]}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let r: EnableAuthoritiesResult = res.json().await.unwrap();
+    assert_eq!((r.added, r.already_enabled), (3, 0));
+
+    // A CSV with one bad and one unknown code changes nothing and names both rows.
+    let csv = "istat_code;nome\n018001;Alagna\n12345;Sbagliato\n099999;Inesistente\n";
+    let res = app
+        .request(Method::POST, &path, Some(&sec))
+        .header("content-type", "text/csv")
+        .body(csv)
+        .send()
+        .await
+        .unwrap();
+    let p = assert_problem(res, 422, "validation_failed").await;
+    assert_eq!(
+        p.errors
+            .iter()
+            .map(|e| e.field.as_str())
+            .collect::<Vec<_>>(),
+        ["riga 3", "riga 4"]
+    );
+    let listed: Vec<Authority> = app.get(&path, &sec).await.json().await.unwrap();
+    assert_eq!(listed.len(), 3);
+
+    let res = app
+        .request(Method::POST, &path, Some(&sec))
+        .header("content-type", "text/csv")
+        .body("016024\n018001\n")
+        .send()
+        .await
+        .unwrap();
+    let r: EnableAuthoritiesResult = res.json().await.unwrap();
+    assert_eq!((r.added, r.already_enabled), (1, 1));
+    let res = app
+        .request(Method::POST, &path, Some(&sec))
+        .header("content-type", "application/xml")
+        .body("<x/>")
+        .send()
+        .await
+        .unwrap();
+    assert_problem(res, 415, "unsupported_media_type").await;
+
+    let res = app
+        .request(Method::DELETE, &format!("{path}/018001"), Some(&sec))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+    let phase: Phase = app
+        .get(&format!("/api/v1/phases/{}", pilot.id), &sec)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(phase.authorities, 3);
+    let delegate = app.token_for(Role::AuthorityDelegate).await;
+    assert_problem(
+        app.post_json(&path, Some(&delegate), &json!({"istat_codes": ["016025"]}))
+            .await,
+        403,
+        "forbidden",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn support_needs_an_approved_registration_and_a_started_phase() {
+    let app = spawn_app().await;
+    let sec = app.token_for(Role::Secretariat).await;
+    let status = |app: &TestApp, token: String| {
+        let app = app.clone_ref();
+        async move {
+            app.get("/api/v1/authorities/016025/programme-status", &token)
+                .await
+                .json::<ProgrammeStatus>()
+                .await
+                .unwrap()
+        }
+    };
+    let s = status(&app, sec.clone()).await;
+    assert_eq!(
+        (s.registration_status, s.phases.len(), s.may_request_support),
+        (None, 0, false)
+    );
+
+    // Enabled by a future phase only: not yet.
+    let future = create_phase(&app, &sec, "Fase 3", "2099-01-01").await;
+    app.post_json(
+        &format!("/api/v1/phases/{}/authorities", future.id),
+        Some(&sec),
+        &json!({"istat_codes": ["016025"]}),
+    )
+    .await;
+    let reg: Registration = register(&app, "016025", "sindaco", "s@esempio.it")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let rep = app
+        .try_login("s@esempio.it", "una password lunga")
+        .await
+        .json::<serde_json::Value>()
+        .await
+        .unwrap()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    upload(&app, &rep, reg.id, pdf()).await;
+    let res = app
+        .request(
+            Method::POST,
+            &format!("/api/v1/registrations/{}/approve", reg.id),
+            Some(&sec),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let s = status(&app, sec.clone()).await;
+    assert_eq!(
+        (s.registration_status, s.phases.len(), s.may_request_support),
+        (Some(RegistrationStatus::Approved), 1, false)
+    );
+    assert!(!s.phases[0].started);
+
+    // A started phase enables it.
+    let pilot = create_phase(&app, &sec, "Fase pilota", "2022-09-01").await;
+    app.post_json(
+        &format!("/api/v1/phases/{}/authorities", pilot.id),
+        Some(&sec),
+        &json!({"istat_codes": ["016025", "016024"]}),
+    )
+    .await;
+    let s = status(&app, sec.clone()).await;
+    assert!(s.may_request_support);
+
+    // The directory filters on it: Bergamo (016024) is enabled but has no approved registration.
+    let yes: Page<Authority> = app
+        .get("/api/v1/authorities?may_request_support=true", &sec)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        yes.items
+            .iter()
+            .map(|a| a.istat_code.as_str())
+            .collect::<Vec<_>>(),
+        ["016025"]
+    );
+    let no: Page<Authority> = app
+        .get(
+            "/api/v1/authorities?may_request_support=false&province=BG&kind=comune",
+            &sec,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(no.total, 242);
+}
