@@ -254,7 +254,7 @@ fn codes_from_csv(text: &str) -> Vec<(String, String)> {
                 .trim()
                 .trim_matches('"')
                 .to_owned();
-            !(first.is_empty() || (i == 0 && first.eq_ignore_ascii_case("istat_code")))
+            (!(first.is_empty() || (i == 0 && first.eq_ignore_ascii_case("istat_code"))))
                 .then(|| (format!("riga {}", i + 1), first))
         })
         .collect()
