@@ -4,6 +4,7 @@
 pub mod action_token;
 pub mod audit_event;
 pub mod authority;
+pub mod expert_profile;
 pub mod login_failure;
 pub mod notification;
 pub mod outbox;

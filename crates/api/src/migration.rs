@@ -10,6 +10,7 @@ mod m20261126_000004_audit_events;
 mod m20261126_000005_onboarding;
 mod m20261126_000006_action_tokens;
 mod m20261126_000007_phases;
+mod m20261126_000008_expert_profiles;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000005_onboarding::Migration),
             Box::new(m20261126_000006_action_tokens::Migration),
             Box::new(m20261126_000007_phases::Migration),
+            Box::new(m20261126_000008_expert_profiles::Migration),
         ]
     }
 }

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod authorities;
 pub mod catalog;
 pub mod delegates;
+pub mod experts;
 pub mod notifications;
 pub mod password_reset;
 pub mod phases;
@@ -40,6 +41,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(delegates::accept_invitation)
             .service(delegates::list_delegates)
             .service(delegates::remove_delegate)
+            .service(experts::create_expert)
+            .service(experts::list_experts)
+            .service(experts::get_expert)
+            .service(experts::update_expert)
+            .service(experts::appoint_coordinator)
+            .service(experts::remove_coordinator)
             .service(phases::list_phases)
             .service(phases::create_phase)
             .service(phases::get_phase)

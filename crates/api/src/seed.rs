@@ -588,7 +588,7 @@ pub const DEMO_USERS: [(&str, &str, Role, &str); 7] = [
     ),
 ];
 
-/// Creates the demo accounts that do not exist yet.
+/// Creates the demo accounts that do not exist yet (the demo expert with a profile).
 pub async fn seed_demo(db: &DatabaseConnection) -> anyhow::Result<()> {
     for (email, name, role, scope) in DEMO_USERS {
         let email = Email::parse(email).map_err(anyhow::Error::msg)?;
@@ -602,7 +602,23 @@ pub async fn seed_demo(db: &DatabaseConnection) -> anyhow::Result<()> {
         }
         let grant = RoleScope::new(role, Scope::parse(scope).map_err(anyhow::Error::msg)?)
             .map_err(anyhow::Error::msg)?;
-        create_user(db, &email, name, DEMO_PASSWORD, &[grant], None).await?;
+        let u = create_user(db, &email, name, DEMO_PASSWORD, &[grant], None).await?;
+        if role == Role::Expert {
+            crate::entities::expert_profile::Entity::insert(
+                crate::entities::expert_profile::ActiveModel {
+                    user_id: Set(u.id),
+                    provinces: Set("BG,BS".into()),
+                    professional_profile: Set(
+                        "Architetta, esperta di procedimenti edilizi e SUE".into()
+                    ),
+                    max_concurrent_requests: Set(6),
+                    version: Set(1),
+                    updated_at: Set(Utc::now()),
+                },
+            )
+            .exec_without_returning(db)
+            .await?;
+        }
     }
     Ok(())
 }

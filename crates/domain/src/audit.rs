@@ -33,10 +33,14 @@ pub enum AuditAction {
     PhaseCreated,
     PhaseAuthoritiesEnabled,
     PhaseAuthorityRemoved,
+    ExpertCreated,
+    ExpertUpdated,
+    CoordinatorAppointed,
+    CoordinatorRemoved,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 25] = [
+    pub const ALL: [AuditAction; 29] = [
         Self::LoginSucceeded,
         Self::LoginFailed,
         Self::LoginLocked,
@@ -62,6 +66,10 @@ impl AuditAction {
         Self::PhaseCreated,
         Self::PhaseAuthoritiesEnabled,
         Self::PhaseAuthorityRemoved,
+        Self::ExpertCreated,
+        Self::ExpertUpdated,
+        Self::CoordinatorAppointed,
+        Self::CoordinatorRemoved,
     ];
 
     pub fn code(self) -> &'static str {
@@ -91,6 +99,10 @@ impl AuditAction {
             Self::PhaseCreated => "phase_created",
             Self::PhaseAuthoritiesEnabled => "phase_authorities_enabled",
             Self::PhaseAuthorityRemoved => "phase_authority_removed",
+            Self::ExpertCreated => "expert_created",
+            Self::ExpertUpdated => "expert_updated",
+            Self::CoordinatorAppointed => "coordinator_appointed",
+            Self::CoordinatorRemoved => "coordinator_removed",
         }
     }
 
@@ -122,6 +134,10 @@ impl AuditAction {
             Self::PhaseCreated => "Fase del programma creata",
             Self::PhaseAuthoritiesEnabled => "Enti abilitati in una fase",
             Self::PhaseAuthorityRemoved => "Ente tolto da una fase",
+            Self::ExpertCreated => "Esperto aggiunto",
+            Self::ExpertUpdated => "Profilo di un esperto modificato",
+            Self::CoordinatorAppointed => "Coordinatore nominato",
+            Self::CoordinatorRemoved => "Coordinatore rimosso",
         }
     }
 

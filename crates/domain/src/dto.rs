@@ -553,3 +553,75 @@ pub struct ProgrammeStatus {
     /// Approved registration AND enabled by a started phase.
     pub may_request_support: bool,
 }
+
+// ---- experts and coordinators --------------------------------------------------------------------
+
+/// An expert of the programme.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema), schema(example = json!({
+    "user_id": 5, "full_name": "Anna Colombo", "email": "anna.colombo@esperti.example.it",
+    "task_forces": ["building_planning"], "coordinator_of": [], "provinces": ["BG", "BS"],
+    "professional_profile": "Architetta, 12 anni in edilizia privata e SUE", "max_concurrent_requests": 6,
+    "version": 2
+})))]
+pub struct ExpertProfile {
+    pub user_id: UserId,
+    pub full_name: String,
+    pub email: Email,
+    /// The task forces they work in (their `expert` grants).
+    pub task_forces: Vec<TaskForce>,
+    /// The task forces they coordinate.
+    pub coordinator_of: Vec<TaskForce>,
+    pub provinces: Vec<ProvinceCode>,
+    pub professional_profile: String,
+    pub max_concurrent_requests: i32,
+    /// Increases at each change; the `ETag` is built from it.
+    pub version: i32,
+}
+
+/// Body of `POST /api/v1/experts` (secretariat).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema), schema(example = json!({
+    "email": "anna.colombo@esperti.example.it", "full_name": "Anna Colombo",
+    "task_forces": ["building_planning"], "provinces": ["BG", "BS"],
+    "professional_profile": "Architetta", "max_concurrent_requests": 6
+})))]
+pub struct CreateExpertRequest {
+    pub email: Email,
+    pub full_name: String,
+    /// At least one.
+    pub task_forces: Vec<TaskForce>,
+    #[serde(default)]
+    pub provinces: Vec<ProvinceCode>,
+    #[serde(default)]
+    pub professional_profile: String,
+    /// 1–50, default 5.
+    #[serde(default = "default_max_concurrent")]
+    pub max_concurrent_requests: i32,
+}
+
+fn default_max_concurrent() -> i32 {
+    5
+}
+
+/// Body of `PATCH /api/v1/experts/{user_id}`: the fields to change. The expert may change only
+/// `professional_profile`; the secretariat all of them.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema), schema(example = json!({"provinces": ["BG", "BS", "CR"], "max_concurrent_requests": 8})))]
+pub struct UpdateExpertRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task_forces: Option<Vec<TaskForce>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provinces: Option<Vec<ProvinceCode>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub professional_profile: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_concurrent_requests: Option<i32>,
+}
+
+/// Body of `POST /api/v1/task-forces/{code}/coordinators`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema), schema(example = json!({"user_id": 5})))]
+pub struct AppointCoordinatorRequest {
+    pub user_id: UserId,
+}

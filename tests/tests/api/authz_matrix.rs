@@ -425,6 +425,51 @@ fn cases() -> Vec<Case> {
             request: |_, _| Req::new(Method::GET, "/api/v1/authorities/016024/programme-status"),
         },
         Case {
+            op: "POST /api/v1/experts",
+            access: Roles(&[Role::Secretariat]),
+            request: |_, _| {
+                Req::new(Method::POST, "/api/v1/experts").body(json!({"email": "nuovo.esperto@esempio.it", "full_name": "Nuovo", "task_forces": ["waste"]}))
+            },
+        },
+        Case {
+            op: "GET /api/v1/experts",
+            access: Roles(&[Role::Expert, Role::Coordinator, Role::Secretariat]),
+            request: |_, _| Req::new(Method::GET, "/api/v1/experts"),
+        },
+        Case {
+            op: "GET /api/v1/experts/{user_id}",
+            access: Roles(&[Role::Expert, Role::Coordinator, Role::Secretariat]),
+            request: |_, _| Req::new(Method::GET, "/api/v1/experts/5"),
+        },
+        Case {
+            // The demo expert (user 5) edits their own profile; the secretariat anyone's.
+            op: "PATCH /api/v1/experts/{user_id}",
+            access: Roles(&[Role::Expert, Role::Secretariat]),
+            request: |_, _| {
+                Req::new(Method::PATCH, "/api/v1/experts/5")
+                    .header("if-match", "*")
+                    .body(json!({"professional_profile": "Aggiornato"}))
+            },
+        },
+        Case {
+            op: "POST /api/v1/task-forces/{code}/coordinators",
+            access: Roles(&[Role::Secretariat]),
+            request: |_, _| {
+                Req::new(Method::POST, "/api/v1/task-forces/waste/coordinators")
+                    .body(json!({"user_id": 5}))
+            },
+        },
+        Case {
+            op: "DELETE /api/v1/task-forces/{code}/coordinators/{user_id}",
+            access: Roles(&[Role::Secretariat]),
+            request: |_, _| {
+                Req::new(
+                    Method::DELETE,
+                    "/api/v1/task-forces/building_planning/coordinators/6",
+                )
+            },
+        },
+        Case {
             op: "GET /api/v1/notifications",
             access: AnyUser,
             request: |_, _| Req::new(Method::GET, "/api/v1/notifications"),

@@ -7,6 +7,7 @@ mod authz_matrix;
 mod catalog;
 mod delegates;
 mod errors;
+mod experts;
 mod import;
 mod mail;
 mod onboarding;
