@@ -654,3 +654,246 @@ pub async fn audit_events(query: &AuditQuery) -> Result<Page<AuditEvent>, ApiErr
     }
     get("/audit-events", &params).await
 }
+
+// ---- onboarding, delegates, password reset, notifications ----------------------------------------
+
+use affianca_domain::RegistrationStatus;
+use affianca_domain::dto::{
+    AcceptInvitationRequest, CreateRegistrationRequest, Delegate, Invitation, InvitationPreview,
+    InviteDelegateRequest, NewPasswordRequest, Notification, PasswordResetRequest, Registration,
+    RejectRegistrationRequest, UnreadCount,
+};
+use gloo_net::http::Request as BuiltRequest;
+
+/// Sends a request without a token (the public endpoints: sign-up, links from e-mails).
+async fn send_public(req: Result<BuiltRequest, gloo_net::Error>) -> Result<Response, ApiError> {
+    Ok(req?.send().await?)
+}
+
+/// A `POST` of JSON without a token.
+async fn post_public<B: Serialize>(path: &str, body: &B) -> Result<Response, ApiError> {
+    send_public(
+        Request::post(&format!("{BASE}{path}"))
+            .header("Accept", "application/json")
+            .json(body),
+    )
+    .await
+}
+
+/// An empty success (204, 202), or the error.
+async fn no_content(resp: Response) -> Result<(), ApiError> {
+    if resp.ok() {
+        Ok(())
+    } else {
+        Err(error_of(resp).await)
+    }
+}
+
+/// Like [`send_authed`], for a request whose body `finish` adds (a file): refreshes the access
+/// token when it is missing or refused and retries once.
+async fn send_authed_finished(
+    build: impl Fn() -> RequestBuilder,
+    finish: impl Fn(RequestBuilder) -> Result<BuiltRequest, gloo_net::Error>,
+) -> Result<Response, ApiError> {
+    let token = match access_token() {
+        Some(t) => t,
+        None => {
+            refresh().await.inspect_err(expire_on_refusal)?;
+            access_token().ok_or(ApiError::SessionExpired)?
+        }
+    };
+    let resp = finish(with_token(build(), &token))?.send().await?;
+    if resp.status() != 401 {
+        return Ok(resp);
+    }
+    if access_token().as_deref() == Some(token.as_str()) || access_token().is_none() {
+        refresh().await.inspect_err(expire_on_refusal)?;
+    }
+    let token = access_token().ok_or(ApiError::SessionExpired)?;
+    let resp = finish(with_token(build(), &token))?.send().await?;
+    if resp.status() == 401 {
+        session_expired();
+        return Err(ApiError::SessionExpired);
+    }
+    Ok(resp)
+}
+
+/// A `POST` without a body, expecting an empty success.
+async fn post_action(path: &str) -> Result<Response, ApiError> {
+    let url = format!("{BASE}{path}");
+    send_authed(|| Request::post(&url)).await
+}
+
+/// `POST /registrations` (no login): the account and the registration, awaiting the protocol.
+pub async fn create_registration(
+    body: &CreateRegistrationRequest,
+) -> Result<Registration, ApiError> {
+    decode(post_public("/registrations", body).await?).await
+}
+
+/// `GET /registrations`: all of them for the secretariat, one's own for anyone else.
+pub async fn registrations(
+    status: Option<RegistrationStatus>,
+) -> Result<Vec<Registration>, ApiError> {
+    let query: Vec<(&str, String)> = status
+        .map(|s| ("status", s.code().to_owned()))
+        .into_iter()
+        .collect();
+    get("/registrations", &query).await
+}
+
+/// `GET /registrations/{id}`.
+pub async fn registration(id: i64) -> Result<Registration, ApiError> {
+    get(&format!("/registrations/{id}"), &[]).await
+}
+
+/// The file name for `X-File-Name`: header values must be ASCII, so anything else becomes `_`.
+pub fn header_file_name(name: &str) -> String {
+    let cleaned: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let cleaned = cleaned.trim();
+    if cleaned.is_empty() {
+        "protocollo.pdf".to_owned()
+    } else {
+        cleaned.to_owned()
+    }
+}
+
+/// `PUT /registrations/{id}/protocol`: the signed protocol, the PDF itself as the body.
+pub async fn upload_protocol(id: i64, file: &web_sys::File) -> Result<Registration, ApiError> {
+    let url = format!("{BASE}/registrations/{id}/protocol");
+    let name = header_file_name(&file.name());
+    let resp = send_authed_finished(
+        || {
+            Request::put(&url)
+                .header("Content-Type", "application/pdf")
+                .header("X-File-Name", &name)
+        },
+        |req| req.body(file.clone()),
+    )
+    .await?;
+    decode(resp).await
+}
+
+/// `GET /registrations/{id}/protocol`: the PDF's bytes.
+pub async fn download_protocol(id: i64) -> Result<Vec<u8>, ApiError> {
+    let url = format!("{BASE}/registrations/{id}/protocol");
+    let resp = send_authed(|| Request::get(&url)).await?;
+    if resp.ok() {
+        resp.binary().await.map_err(|_| ApiError::Decode)
+    } else {
+        Err(error_of(resp).await)
+    }
+}
+
+/// `POST /registrations/{id}/approve` (secretariat).
+pub async fn approve_registration(id: i64) -> Result<Registration, ApiError> {
+    decode(post_action(&format!("/registrations/{id}/approve")).await?).await
+}
+
+/// `POST /registrations/{id}/reject` (secretariat), with the reason shown to the representative.
+pub async fn reject_registration(id: i64, reason: String) -> Result<Registration, ApiError> {
+    post(
+        &format!("/registrations/{id}/reject"),
+        &RejectRegistrationRequest { reason },
+    )
+    .await
+}
+
+/// `GET /authorities/{istat_code}/delegates`.
+pub async fn delegates(code: &IstatCode) -> Result<Vec<Delegate>, ApiError> {
+    get(&format!("/authorities/{code}/delegates"), &[]).await
+}
+
+/// `DELETE /authorities/{istat_code}/delegates/{user_id}`.
+pub async fn remove_delegate(code: &IstatCode, user: UserId) -> Result<(), ApiError> {
+    delete(&format!("/authorities/{code}/delegates/{user}")).await
+}
+
+/// `GET /authorities/{istat_code}/invitations` (the representative or the secretariat).
+pub async fn invitations(code: &IstatCode) -> Result<Vec<Invitation>, ApiError> {
+    get(&format!("/authorities/{code}/invitations"), &[]).await
+}
+
+/// `POST /authorities/{istat_code}/invitations`: e-mails a link valid 7 days.
+pub async fn invite_delegate(
+    code: &IstatCode,
+    body: &InviteDelegateRequest,
+) -> Result<Invitation, ApiError> {
+    post(&format!("/authorities/{code}/invitations"), body).await
+}
+
+/// `DELETE /authorities/{istat_code}/invitations/{id}`.
+pub async fn revoke_invitation(code: &IstatCode, id: i64) -> Result<(), ApiError> {
+    delete(&format!("/authorities/{code}/invitations/{id}")).await
+}
+
+/// `GET /invitations/{token}` (no login: the link is the credential).
+pub async fn invitation_preview(token: &str) -> Result<InvitationPreview, ApiError> {
+    let url = format!("{BASE}/invitations/{}", crate::util::encode(token));
+    let resp = send_public(
+        Request::get(&url)
+            .header("Accept", "application/json")
+            .build(),
+    )
+    .await?;
+    decode(resp).await
+}
+
+/// `POST /invitations/{token}/accept` (no login).
+pub async fn accept_invitation(
+    token: &str,
+    body: &AcceptInvitationRequest,
+) -> Result<(), ApiError> {
+    let path = format!("/invitations/{}/accept", crate::util::encode(token));
+    no_content(post_public(&path, body).await?).await
+}
+
+/// `POST /auth/password-reset`: always 202, whether or not the e-mail has an account.
+pub async fn request_password_reset(email: &str) -> Result<(), ApiError> {
+    let body = PasswordResetRequest {
+        email: email.trim().to_owned(),
+    };
+    no_content(post_public("/auth/password-reset", &body).await?).await
+}
+
+/// `POST /auth/password-reset/{token}`.
+pub async fn reset_password(token: &str, password: String) -> Result<(), ApiError> {
+    let path = format!("/auth/password-reset/{}", crate::util::encode(token));
+    no_content(post_public(&path, &NewPasswordRequest { password }).await?).await
+}
+
+/// `GET /notifications`, newest first (1-based page).
+pub async fn notifications(page: u64) -> Result<Page<Notification>, ApiError> {
+    get(
+        "/notifications",
+        &[
+            ("limit", PAGE_SIZE.to_string()),
+            ("offset", offset_of(page)),
+        ],
+    )
+    .await
+}
+
+/// `GET /notifications/unread-count`.
+pub async fn unread_count() -> Result<UnreadCount, ApiError> {
+    get("/notifications/unread-count", &[]).await
+}
+
+/// `POST /notifications/{id}/read`.
+pub async fn mark_notification_read(id: i64) -> Result<(), ApiError> {
+    no_content(post_action(&format!("/notifications/{id}/read")).await?).await
+}
+
+/// `POST /notifications/read-all`.
+pub async fn mark_all_notifications_read() -> Result<(), ApiError> {
+    no_content(post_action("/notifications/read-all").await?).await
+}

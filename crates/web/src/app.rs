@@ -6,6 +6,14 @@ use crate::pages::{
     audit::AuditLog, authorities::Authorities, authority::AuthorityDetail, home::Home,
     login::Login, not_found::NotFound, procedures::Procedures, user::UserDetail, users::Users,
 };
+use crate::pages::{
+    delegates::Delegates,
+    invitation::AcceptInvitation,
+    notifications::Notifications,
+    password_reset::{ForgotPassword, ResetPassword},
+    registrations::{RegistrationDetail, Registrations},
+    sign_up::SignUp,
+};
 use crate::session::provide_session;
 use affianca_domain::Role;
 use leptos::prelude::*;
@@ -20,17 +28,33 @@ pub struct LastDirectoryUrl(pub RwSignal<String>);
 #[component]
 pub fn App() -> impl IntoView {
     provide_session();
+    crate::components::notifications::provide_notifications();
     provide_context(LastDirectoryUrl(RwSignal::new("/enti".to_owned())));
 
     view! {
         <Router>
             <Routes fallback=|| view! { <AuthLayout><NotFound/></AuthLayout> }>
                 <Route path=path!("/accedi") view=|| view! { <PublicLayout><Login/></PublicLayout> }/>
+                // Public: sign-up and the links sent by e-mail.
+                <Route path=path!("/registrazione") view=|| view! { <PublicLayout><SignUp/></PublicLayout> }/>
+                <Route path=path!("/invito/:token") view=|| view! { <PublicLayout><AcceptInvitation/></PublicLayout> }/>
+                <Route
+                    path=path!("/password-dimenticata")
+                    view=|| view! { <PublicLayout><ForgotPassword/></PublicLayout> }
+                />
+                <Route
+                    path=path!("/reimposta-password/:token")
+                    view=|| view! { <PublicLayout><ResetPassword/></PublicLayout> }
+                />
                 <ParentRoute path=path!("") view=|| view! { <AuthLayout><Outlet/></AuthLayout> }>
                     <Route path=path!("") view=Home/>
                     <Route path=path!("enti") view=Authorities/>
                     <Route path=path!("enti/:istat_code") view=AuthorityDetail/>
                     <Route path=path!("procedimenti") view=Procedures/>
+                    <Route path=path!("enti/:istat_code/delegati") view=Delegates/>
+                    <Route path=path!("registrazioni") view=Registrations/>
+                    <Route path=path!("registrazioni/:id") view=RegistrationDetail/>
+                    <Route path=path!("notifiche") view=Notifications/>
                     <Route
                         path=path!("amministrazione/registro")
                         view=|| view! { <RequireRole role=Role::Admin><AuditLog/></RequireRole> }

@@ -1,6 +1,7 @@
 //! The PA header (Bootstrap Italia "it-header": slim + center + navbar).
 
 use super::icon::Icon;
+use super::notifications::NotificationBell;
 use crate::session::use_session;
 use affianca_domain::Role;
 use leptos::prelude::*;
@@ -8,10 +9,16 @@ use leptos::task::spawn_local;
 use leptos_router::hooks::use_location;
 
 /// The sections in the navigation bar: (path, label, id, role needed to see it).
-const SECTIONS: [(&str, &str, &str, Option<Role>); 5] = [
+const SECTIONS: [(&str, &str, &str, Option<Role>); 6] = [
     ("/", "Home", "nav-home", None),
     ("/enti", "Enti", "nav-enti", None),
     ("/procedimenti", "Procedimenti", "nav-procedimenti", None),
+    (
+        "/registrazioni",
+        "Registrazioni",
+        "nav-registrazioni",
+        Some(Role::Secretariat),
+    ),
     (
         "/amministrazione/utenti",
         "Utenti",
@@ -76,6 +83,7 @@ pub fn Header() -> impl IntoView {
                                                 {move || session.role_labels().join(", ")}
                                             </span>
                                         </div>
+                                        <NotificationBell/>
                                         <button
                                             id="logout"
                                             type="button"

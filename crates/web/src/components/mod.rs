@@ -7,4 +7,7 @@ pub mod guard;
 pub mod header;
 pub mod icon;
 pub mod layout;
+pub mod notifications;
 pub mod pagination;
+pub mod protocol_upload;
+pub mod text_field;

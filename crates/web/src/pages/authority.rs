@@ -4,6 +4,8 @@ use crate::api;
 use crate::app::LastDirectoryUrl;
 use crate::components::feedback::{ErrorAlert, Loading};
 use crate::components::icon::Icon;
+use crate::pages::delegates::manages_delegates;
+use crate::session::use_session;
 use crate::util::set_title;
 use affianca_domain::IstatCode;
 use affianca_domain::dto::Authority;
@@ -67,6 +69,8 @@ pub fn AuthorityDetail() -> impl IntoView {
 #[component]
 fn Details(authority: Authority) -> impl IntoView {
     let a = authority;
+    let session = use_session();
+    let code = a.istat_code.clone();
     let province = match (&a.province_name, &a.province) {
         (Some(name), Some(code)) => Some((
             format!("{name} ({code})"),
@@ -116,6 +120,20 @@ fn Details(authority: Authority) -> impl IntoView {
                 {if a.active { "Attivo" } else { "Cessato (codice non più presente nell'elenco ISTAT)" }}
             </dd>
         </dl>
+        // The representative and the secretariat manage the delegates.
+        {move || {
+            manages_delegates(session, &code)
+                .then(|| {
+                    view! {
+                        <p class="mt-4">
+                            <a id="authority-delegates" class="btn btn-primary" href=format!("/enti/{code}/delegati")>
+                                <Icon name="it-user" class="icon-white icon-sm me-1"/>
+                                "Delegati dell'ente"
+                            </a>
+                        </p>
+                    }
+                })
+        }}
     }
 }
 

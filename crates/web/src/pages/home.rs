@@ -1,6 +1,7 @@
 //! `/`: welcome and the sections.
 
 use crate::components::icon::Icon;
+use crate::pages::registrations::OnboardingNotice;
 use crate::session::use_session;
 use crate::util::set_title;
 use affianca_domain::Role;
@@ -16,7 +17,7 @@ type Card = (
     Option<Role>,
 );
 
-const CARDS: [Card; 4] = [
+const CARDS: [Card; 5] = [
     (
         "/enti",
         "card-enti",
@@ -32,6 +33,14 @@ const CARDS: [Card; 4] = [
         "Procedimenti",
         "Il catalogo dei procedimenti seguiti dalle task force, con i termini di legge.",
         None,
+    ),
+    (
+        "/registrazioni",
+        "card-registrazioni",
+        "it-file-signed",
+        "Registrazioni degli enti",
+        "Le registrazioni da approvare: il Protocollo di Collaborazione firmato dai rappresentanti legali.",
+        Some(Role::Secretariat),
     ),
     (
         "/amministrazione/utenti",
@@ -63,6 +72,7 @@ pub fn Home() -> impl IntoView {
             "Affianca accompagna gli enti della Lombardia nella riduzione dell'arretrato e dei tempi medi "
             "dei procedimenti complessi, con gli esperti dell'assistenza tecnica PNRR."
         </p>
+        <OnboardingNotice/>
         <h2 class="h4 mb-3">"Sezioni"</h2>
         <div class="row">
             {move || CARDS

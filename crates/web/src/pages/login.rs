@@ -31,7 +31,15 @@ pub fn Login() -> impl IntoView {
         }
     });
 
-    let email = RwSignal::new(String::new());
+    // Prefilled after accepting an invitation; a message after an invitation or a new password.
+    let email = RwSignal::new(query.with_untracked(|q| q.get("email").unwrap_or_default()));
+    let outcome = query.with_untracked(|q| match q.get_str("esito") {
+        Some("invito") => {
+            Some("Invito accettato: accedere con l'account per operare come delegato dell'ente.")
+        }
+        Some("password") => Some("Password cambiata: accedere con la nuova password."),
+        _ => None,
+    });
     let password = RwSignal::new(String::new());
     let show_password = RwSignal::new(false);
     let pending = RwSignal::new(false);
@@ -71,6 +79,12 @@ pub fn Login() -> impl IntoView {
                 <p class="mb-4">
                     "Accedere con l'indirizzo email e la password dell'account Affianca."
                 </p>
+                {outcome
+                    .map(|m| {
+                        view! {
+                            <div id="login-outcome" class="alert alert-success" role="status">{m}</div>
+                        }
+                    })}
                 <div>
                     {move || error.get().map(|e| view! { <ErrorAlert error=e/> })}
                 </div>
@@ -145,6 +159,13 @@ pub fn Login() -> impl IntoView {
                         {move || if pending.get() { "Accesso in corso…" } else { "Accedi" }}
                     </button>
                 </form>
+                <p class="mt-4 mb-2">
+                    <a id="forgot-password" href="/password-dimenticata">"Password dimenticata?"</a>
+                </p>
+                <p class="mb-0">
+                    "Il vostro ente non è ancora registrato? "
+                    <a id="register-link" href="/registrazione">"Registrate l'ente"</a>
+                </p>
             </div>
         </div>
     }

@@ -3,9 +3,15 @@
 pub mod audit;
 pub mod authorities;
 pub mod authority;
+pub mod delegates;
 pub mod home;
+pub mod invitation;
 pub mod login;
 pub mod not_found;
+pub mod notifications;
+pub mod password_reset;
 pub mod procedures;
+pub mod registrations;
+pub mod sign_up;
 pub mod user;
 pub mod users;
