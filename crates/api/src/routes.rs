@@ -41,6 +41,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(delegates::accept_invitation)
             .service(delegates::list_delegates)
             .service(delegates::remove_delegate)
+            .service(delegates::change_representative)
             .service(experts::create_expert)
             .service(experts::list_experts)
             .service(experts::get_expert)

@@ -37,10 +37,11 @@ pub enum AuditAction {
     ExpertUpdated,
     CoordinatorAppointed,
     CoordinatorRemoved,
+    RepresentativeChanged,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 29] = [
+    pub const ALL: [AuditAction; 30] = [
         Self::LoginSucceeded,
         Self::LoginFailed,
         Self::LoginLocked,
@@ -70,6 +71,7 @@ impl AuditAction {
         Self::ExpertUpdated,
         Self::CoordinatorAppointed,
         Self::CoordinatorRemoved,
+        Self::RepresentativeChanged,
     ];
 
     pub fn code(self) -> &'static str {
@@ -103,6 +105,7 @@ impl AuditAction {
             Self::ExpertUpdated => "expert_updated",
             Self::CoordinatorAppointed => "coordinator_appointed",
             Self::CoordinatorRemoved => "coordinator_removed",
+            Self::RepresentativeChanged => "representative_changed",
         }
     }
 
@@ -138,6 +141,7 @@ impl AuditAction {
             Self::ExpertUpdated => "Profilo di un esperto modificato",
             Self::CoordinatorAppointed => "Coordinatore nominato",
             Self::CoordinatorRemoved => "Coordinatore rimosso",
+            Self::RepresentativeChanged => "Rappresentante legale cambiato",
         }
     }
 

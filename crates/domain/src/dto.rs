@@ -625,3 +625,23 @@ pub struct UpdateExpertRequest {
 pub struct AppointCoordinatorRequest {
     pub user_id: UserId,
 }
+
+/// Body of `PUT /api/v1/authorities/{istat_code}/representative` (secretariat): the new legal
+/// representative, e.g. a new mayor after elections.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema), schema(example = json!({"email": "nuovo.sindaco@comune.bergamo.it", "full_name": "Giovanni Rossi"})))]
+pub struct ChangeRepresentativeRequest {
+    pub email: Email,
+    /// For a new account; ignored when the account exists.
+    #[serde(default)]
+    pub full_name: String,
+}
+
+/// The legal representative of an authority.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema), schema(example = json!({"user_id": 14, "full_name": "Giovanni Rossi", "email": "nuovo.sindaco@comune.bergamo.it"})))]
+pub struct Representative {
+    pub user_id: UserId,
+    pub full_name: String,
+    pub email: Email,
+}

@@ -470,6 +470,13 @@ fn cases() -> Vec<Case> {
             },
         },
         Case {
+            op: "PUT /api/v1/authorities/{istat_code}/representative",
+            access: Roles(&[Role::Secretariat]),
+            request: |_, _| {
+                Req::new(Method::PUT, "/api/v1/authorities/017029/representative").body(json!({"email": "sindaco.brescia@esempio.it", "full_name": "Sindaco di Brescia"}))
+            },
+        },
+        Case {
             op: "GET /api/v1/notifications",
             access: AnyUser,
             request: |_, _| Req::new(Method::GET, "/api/v1/notifications"),

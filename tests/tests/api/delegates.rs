@@ -378,3 +378,98 @@ async fn a_forgotten_password_is_reset_with_a_single_use_link() {
         .await;
     assert_problem(res, 401, "invalid_refresh_token").await;
 }
+
+#[tokio::test]
+async fn after_elections_the_secretariat_moves_the_representative_role() {
+    let app = spawn_app().await;
+    let old = app.login_tokens(demo_email(Role::AuthorityRep)).await;
+    let sec = app.token_for(Role::Secretariat).await;
+    let body = json!({"email": "nuovo.sindaco@comune.bergamo.it", "full_name": "Giovanni Rossi"});
+    let rep = app.token_for(Role::AuthorityRep).await;
+    let res = app
+        .request(
+            Method::PUT,
+            "/api/v1/authorities/016024/representative",
+            Some(&rep),
+        )
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_problem(res, 403, "forbidden").await;
+    let res = app
+        .request(
+            Method::PUT,
+            "/api/v1/authorities/016024/representative",
+            Some(&sec),
+        )
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+
+    // The old mayor's session ends and their next login has no role on Bergamo.
+    let res = app
+        .post_json(
+            "/api/v1/auth/refresh",
+            None,
+            &json!({"refresh_token": old.refresh_token}),
+        )
+        .await;
+    assert_problem(res, 401, "invalid_refresh_token").await;
+    let me: Me = app
+        .get("/api/v1/me", &app.token_for(Role::AuthorityRep).await)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(me.user.grants.is_empty());
+
+    // The new one sets a password with the e-mailed link and holds the role.
+    let token = emailed_token(
+        &app,
+        "nuovo.sindaco@comune.bergamo.it",
+        "/reimposta-password/",
+    )
+    .await;
+    let res = app
+        .post_json(
+            &format!("/api/v1/auth/password-reset/{token}"),
+            None,
+            &json!({"password": "la password del sindaco"}),
+        )
+        .await;
+    assert_eq!(res.status(), 204);
+    let login: serde_json::Value = app
+        .try_login("nuovo.sindaco@comune.bergamo.it", "la password del sindaco")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let me: Me = app
+        .get("/api/v1/me", login["access_token"].as_str().unwrap())
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (me.user.grants[0].role, me.user.grants[0].scope.to_string()),
+        (Role::AuthorityRep, "authority:016024".to_owned())
+    );
+    let p = assert_problem(
+        app.request(
+            Method::PUT,
+            "/api/v1/authorities/016024/representative",
+            Some(&sec),
+        )
+        .json(&json!({"email": "altro@esempio.it"}))
+        .send()
+        .await
+        .unwrap(),
+        422,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(p.errors[0].field, "full_name");
+}

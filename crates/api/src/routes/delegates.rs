@@ -11,10 +11,10 @@ use crate::extract::Body;
 use crate::notify::{self, PublicUrl};
 use crate::registry::Registry;
 use crate::{seed, tokens};
-use actix_web::{HttpResponse, delete, get, post, web};
+use actix_web::{HttpResponse, delete, get, post, put, web};
 use affianca_domain::dto::{
-    AcceptInvitationRequest, Delegate, FieldError, Invitation, InvitationPreview,
-    InviteDelegateRequest,
+    AcceptInvitationRequest, ChangeRepresentativeRequest, Delegate, FieldError, Invitation,
+    InvitationPreview, InviteDelegateRequest, Representative,
 };
 use affianca_domain::{AuditAction, Email, IstatCode, Role, RoleScope, Scope, UserId};
 use chrono::{Duration, Utc};
@@ -496,4 +496,161 @@ pub async fn remove_delegate(
     .await?;
     txn.commit().await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Change the legal representative of an authority (secretariat), e.g. a new mayor after
+/// elections: the `authority_rep` grant moves to the new person (an account is created if needed,
+/// with an e-mailed link to set the password); the previous representative's sessions end; the
+/// authority's data, delegates and registration stay.
+#[utoipa::path(
+    tag = "delegates",
+    security(("bearer" = [])),
+    params(("istat_code" = String, Path, description = "The authority", example = "016024")),
+    request_body = ChangeRepresentativeRequest,
+    responses(
+        (status = 200, description = "The new representative", body = Representative),
+        crate::openapi::BadRequest,
+        crate::openapi::Unauthorized,
+        crate::openapi::Forbidden,
+        crate::openapi::NotFound,
+        crate::openapi::UnsupportedMediaType,
+        crate::openapi::Unprocessable,
+    )
+)]
+#[put("/authorities/{istat_code}/representative")]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "each argument is an actix extractor"
+)]
+pub async fn change_representative(
+    db: web::Data<DatabaseConnection>,
+    registry: web::Data<Registry>,
+    base: web::Data<PublicUrl>,
+    caller: Caller,
+    meta: RequestMeta,
+    path: web::Path<String>,
+    body: Body<ChangeRepresentativeRequest>,
+) -> ApiResult<HttpResponse> {
+    caller.require_any(&[Role::Secretariat])?;
+    let snapshot = registry.snapshot(&db).await?;
+    let authority = snapshot
+        .get(path.as_str())
+        .ok_or_else(|| ApiError::not_found("L'ente"))?
+        .clone();
+    let req = body.0;
+    let existing = user::Entity::find()
+        .filter(user::Column::Email.eq(req.email.as_str()))
+        .one(db.get_ref())
+        .await?;
+    let name = req.full_name.trim().to_owned();
+    if existing.is_none() && (name.is_empty() || name.chars().count() > 200) {
+        return Err(ApiError::invalid_field(
+            "full_name",
+            "obbligatorio per un nuovo account, al massimo 200 caratteri",
+        ));
+    }
+    let scope = Scope::Authority(authority.istat_code.clone()).to_string();
+    let txn = db.begin().await?;
+    let (user_id, full_name, new_account) = match existing {
+        Some(u) => (u.id, u.full_name, false),
+        None => {
+            let hash = password::hash_blocking(crate::auth::random_token(32))
+                .await
+                .map_err(ApiError::internal)?;
+            let id = user::Entity::insert(user::ActiveModel {
+                email: sea_orm::ActiveValue::Set(req.email.to_string()),
+                full_name: sea_orm::ActiveValue::Set(name.clone()),
+                password_hash: sea_orm::ActiveValue::Set(hash),
+                active: sea_orm::ActiveValue::Set(true),
+                created_at: sea_orm::ActiveValue::Set(Utc::now()),
+                ..Default::default()
+            })
+            .exec(&txn)
+            .await?
+            .last_insert_id;
+            (id, name, true)
+        }
+    };
+    let previous: Vec<i64> = role_grant::Entity::find()
+        .filter(role_grant::Column::Role.eq(Role::AuthorityRep.code()))
+        .filter(role_grant::Column::Scope.eq(&scope))
+        .filter(role_grant::Column::UserId.ne(user_id))
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|g| g.user_id)
+        .collect();
+    role_grant::Entity::delete_many()
+        .filter(role_grant::Column::Role.eq(Role::AuthorityRep.code()))
+        .filter(role_grant::Column::Scope.eq(&scope))
+        .filter(role_grant::Column::UserId.is_in(previous.clone()))
+        .exec(&txn)
+        .await?;
+    refresh_token::Entity::update_many()
+        .col_expr(refresh_token::Column::RevokedAt, Expr::value(Utc::now()))
+        .filter(refresh_token::Column::UserId.is_in(previous.clone()))
+        .filter(refresh_token::Column::RevokedAt.is_null())
+        .exec(&txn)
+        .await?;
+    let grant = RoleScope::new(
+        Role::AuthorityRep,
+        Scope::Authority(authority.istat_code.clone()),
+    )
+    .map_err(ApiError::internal)?;
+    seed::insert_grants(&txn, user_id, &[grant], Some(caller.user_id.0)).await?;
+    if new_account {
+        let (secret, _) = tokens::create(
+            &txn,
+            tokens::NewToken {
+                purpose: tokens::PASSWORD_RESET,
+                email: req.email.as_str(),
+                user_id: Some(user_id),
+                authority_code: None,
+                created_by: Some(caller.user_id.0),
+                ttl: Duration::days(INVITATION_DAYS),
+            },
+        )
+        .await?;
+        notify::enqueue_email(
+            &txn,
+            req.email.as_str(),
+            &format!("Affianca: rappresentante legale di {}", authority.name),
+            &format!(
+                "Gentile {full_name},\n\nla Segreteria Tecnica vi ha registrato come rappresentante legale di {} su Affianca, il portale dell'assistenza tecnica PNRR di Regione Lombardia.\nPer scegliere la password aprite questo link entro {INVITATION_DAYS} giorni (funziona una sola volta):\n{}/reimposta-password/{secret}\n\n--\nAffianca — Assistenza tecnica PNRR, Regione Lombardia\nMessaggio automatico: non rispondere.\n",
+                authority.name, base.0
+            ),
+        )
+        .await?;
+    } else {
+        notify::user(
+            &txn,
+            &base,
+            user_id,
+            &notify::Notice {
+                kind: "representative_appointed",
+                title: format!("Rappresentante legale di {}", authority.name),
+                body: format!(
+                    "Siete ora il rappresentante legale di {} su Affianca.",
+                    authority.name
+                ),
+                link: Some(format!("/enti/{}", authority.istat_code)),
+            },
+        )
+        .await?;
+    }
+    audit::record(
+        &txn,
+        &meta,
+        Entry::new(AuditAction::RepresentativeChanged)
+            .actor(caller.user_id)
+            .target("authority", &authority.istat_code)
+            .details(serde_json::json!({"new_user_id": user_id, "previous_user_ids": previous})),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(HttpResponse::Ok().json(Representative {
+        user_id: UserId(user_id),
+        full_name,
+        email: req.email,
+    }))
 }
