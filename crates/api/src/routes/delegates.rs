@@ -518,10 +518,6 @@ pub async fn remove_delegate(
     )
 )]
 #[put("/authorities/{istat_code}/representative")]
-#[expect(
-    clippy::too_many_arguments,
-    reason = "each argument is an actix extractor"
-)]
 pub async fn change_representative(
     db: web::Data<DatabaseConnection>,
     registry: web::Data<Registry>,
