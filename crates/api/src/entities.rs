@@ -6,6 +6,8 @@ pub mod audit_event;
 pub mod authority;
 pub mod expert_profile;
 pub mod login_failure;
+pub mod meeting;
+pub mod meeting_invitation;
 pub mod notification;
 pub mod outbox;
 pub mod phase;

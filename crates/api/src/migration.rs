@@ -11,6 +11,7 @@ mod m20261126_000005_onboarding;
 mod m20261126_000006_action_tokens;
 mod m20261126_000007_phases;
 mod m20261126_000008_expert_profiles;
+mod m20261126_000009_meetings;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000006_action_tokens::Migration),
             Box::new(m20261126_000007_phases::Migration),
             Box::new(m20261126_000008_expert_profiles::Migration),
+            Box::new(m20261126_000009_meetings::Migration),
         ]
     }
 }

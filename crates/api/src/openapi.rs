@@ -29,6 +29,7 @@ Authenticate with `POST /api/v1/auth/login` and send `Authorization: Bearer <acc
         (name = "onboarding", description = "Registration of authorities by their legal representatives, the collaboration protocol, approval"),
         (name = "delegates", description = "Delegates of an authority: invitations by e-mail, acceptance, removal"),
         (name = "experts", description = "Experts, their profiles, and task force coordinators"),
+        (name = "meetings", description = "Meetings at the provinces: invitations, attendance, calendar files"),
         (name = "phases", description = "Programme phases and which authorities they enable"),
         (name = "notifications", description = "In-app notifications and the e-mail outbox"),
         (name = "audit", description = "The append-only audit log of security-relevant actions (admin)"),

@@ -8,6 +8,7 @@ pub mod authorities;
 pub mod catalog;
 pub mod delegates;
 pub mod experts;
+pub mod meetings;
 pub mod notifications;
 pub mod password_reset;
 pub mod phases;
@@ -48,6 +49,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(experts::update_expert)
             .service(experts::appoint_coordinator)
             .service(experts::remove_coordinator)
+            .service(meetings::create_meeting)
+            .service(meetings::list_meetings)
+            .service(meetings::get_meeting)
+            .service(meetings::rsvp)
+            .service(meetings::attendance_csv)
+            .service(meetings::calendar)
             .service(phases::list_phases)
             .service(phases::create_phase)
             .service(phases::get_phase)

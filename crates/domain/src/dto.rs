@@ -645,3 +645,82 @@ pub struct Representative {
     pub full_name: String,
     pub email: Email,
 }
+
+// ---- province meetings ----------------------------------------------------------------------------
+
+/// Body of `POST /api/v1/meetings` (secretariat).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema), schema(example = json!({
+    "province": "BG", "starts_at": "2026-12-10T09:30:00Z", "duration_minutes": 120,
+    "place": "Sala consiliare, Via Tasso 8, Bergamo", "agenda": "Presentazione del programma; raccolta dei fabbisogni",
+    "invite_all": false, "istat_codes": ["016024", "016"]
+})))]
+pub struct CreateMeetingRequest {
+    pub province: ProvinceCode,
+    pub starts_at: DateTime<Utc>,
+    /// 15–600, default 120.
+    #[serde(default = "default_meeting_minutes")]
+    pub duration_minutes: i32,
+    pub place: String,
+    #[serde(default)]
+    pub agenda: String,
+    /// Invite every active authority of the province (its comuni and the province body).
+    #[serde(default)]
+    pub invite_all: bool,
+    /// Or these authorities, all of the province.
+    #[serde(default)]
+    pub istat_codes: Vec<String>,
+}
+
+fn default_meeting_minutes() -> i32 {
+    120
+}
+
+/// An invited authority and its answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct MeetingInvitation {
+    pub istat_code: IstatCode,
+    pub authority_name: String,
+    /// `pending`, `attending` or `declined`.
+    pub response: String,
+    /// How many people will come (when attending).
+    pub attendees: i32,
+    pub responded_at: Option<DateTime<Utc>>,
+}
+
+/// A meeting at a province. Authority users see only their own authorities' invitations.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema), schema(example = json!({
+    "id": 2, "province": "BG", "starts_at": "2026-12-10T09:30:00Z", "duration_minutes": 120,
+    "place": "Sala consiliare, Via Tasso 8, Bergamo", "agenda": "Presentazione del programma",
+    "invited": 2, "attending": 1, "attendees": 3,
+    "invitations": [{"istat_code": "016024", "authority_name": "Bergamo", "response": "attending", "attendees": 3, "responded_at": "2026-11-26T10:00:00Z"}]
+})))]
+pub struct Meeting {
+    pub id: i64,
+    pub province: ProvinceCode,
+    pub starts_at: DateTime<Utc>,
+    pub duration_minutes: i32,
+    pub place: String,
+    pub agenda: String,
+    /// How many authorities are invited.
+    pub invited: u64,
+    /// How many confirmed.
+    pub attending: u64,
+    /// How many people are expected in all.
+    pub attendees: u64,
+    pub invitations: Vec<MeetingInvitation>,
+}
+
+/// Body of `POST /api/v1/meetings/{id}/rsvp`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema), schema(example = json!({"istat_code": "016024", "attending": true, "attendees": 3})))]
+pub struct RsvpRequest {
+    /// The invited authority the caller answers for.
+    pub istat_code: IstatCode,
+    pub attending: bool,
+    /// 1–50 when attending.
+    #[serde(default)]
+    pub attendees: i32,
+}

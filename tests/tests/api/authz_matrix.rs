@@ -477,6 +477,72 @@ fn cases() -> Vec<Case> {
             },
         },
         Case {
+            op: "POST /api/v1/meetings",
+            access: Roles(&[Role::Secretariat]),
+            request: |_, _| {
+                Req::new(Method::POST, "/api/v1/meetings").body(json!({"province": "BG", "starts_at": "2027-01-10T09:00:00Z", "place": "Bergamo", "istat_codes": ["016024"]}))
+            },
+        },
+        Case {
+            op: "GET /api/v1/meetings",
+            access: AnyUser,
+            request: |_, _| Req::new(Method::GET, "/api/v1/meetings"),
+        },
+        Case {
+            // A meeting in Bergamo's province inviting the comune of Bergamo.
+            op: "GET /api/v1/meetings/{id}",
+            access: Scoped(&[
+                Role::Secretariat,
+                Role::Coordinator,
+                Role::Expert,
+                Role::Observer,
+                Role::AuthorityRep,
+            ]),
+            request: |ctx, _| {
+                Req::new(
+                    Method::GET,
+                    format!("/api/v1/meetings/{}", ctx.ids["meeting"]),
+                )
+            },
+        },
+        Case {
+            op: "POST /api/v1/meetings/{id}/rsvp",
+            access: Scoped(&[Role::AuthorityRep]),
+            request: |ctx, _| {
+                Req::new(
+                    Method::POST,
+                    format!("/api/v1/meetings/{}/rsvp", ctx.ids["meeting"]),
+                )
+                .body(json!({"istat_code": "016024", "attending": true, "attendees": 2}))
+            },
+        },
+        Case {
+            op: "GET /api/v1/meetings/{id}/attendance.csv",
+            access: Roles(&[Role::Secretariat]),
+            request: |ctx, _| {
+                Req::new(
+                    Method::GET,
+                    format!("/api/v1/meetings/{}/attendance.csv", ctx.ids["meeting"]),
+                )
+            },
+        },
+        Case {
+            op: "GET /api/v1/meetings/{id}/calendar.ics",
+            access: Scoped(&[
+                Role::Secretariat,
+                Role::Coordinator,
+                Role::Expert,
+                Role::Observer,
+                Role::AuthorityRep,
+            ]),
+            request: |ctx, _| {
+                Req::new(
+                    Method::GET,
+                    format!("/api/v1/meetings/{}/calendar.ics", ctx.ids["meeting"]),
+                )
+            },
+        },
+        Case {
             op: "GET /api/v1/notifications",
             access: AnyUser,
             request: |_, _| Req::new(Method::GET, "/api/v1/notifications"),
@@ -756,6 +822,14 @@ async fn every_operation_answers_each_role_as_the_matrix_says() {
         .await;
     assert_eq!(res.status(), 200);
     ids.insert("phase", phase_id);
+    let res = app
+        .post_json("/api/v1/meetings", Some(&sec), &json!({"province": "BG", "starts_at": "2027-01-10T09:00:00Z", "place": "Bergamo", "istat_codes": ["016024"]}))
+        .await;
+    assert_eq!(res.status(), 201);
+    ids.insert(
+        "meeting",
+        res.json::<Value>().await.unwrap()["id"].as_i64().unwrap(),
+    );
     let ctx = Ctx {
         reset_tokens: RefCell::new(reset_tokens),
         invitation_tokens: RefCell::new(invitation_tokens),

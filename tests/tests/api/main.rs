@@ -10,6 +10,7 @@ mod errors;
 mod experts;
 mod import;
 mod mail;
+mod meetings;
 mod onboarding;
 mod openapi;
 mod phases;

@@ -1,0 +1,553 @@
+//! Province meetings (DOMAIN.md §1): the secretariat schedules a meeting at a province and invites
+//! all or some of its authorities; their users confirm or decline (with how many people); the
+//! secretariat reads the attendance list (also as CSV); every meeting has an `.ics` file.
+
+use crate::auth::Caller;
+use crate::entities::{meeting, meeting_invitation, role_grant};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::Body;
+use crate::notify::{self, Notice, PublicUrl};
+use crate::registry::{Registry, Snapshot};
+use actix_web::http::header;
+use actix_web::{HttpResponse, get, post, web};
+use affianca_domain::dto::{
+    CreateMeetingRequest, FieldError, Meeting, MeetingInvitation, RsvpRequest,
+};
+use affianca_domain::{AuthorityKind, IstatCode, ProvinceCode, Role, Scope};
+use chrono::{Duration, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, TransactionTrait,
+};
+use std::collections::BTreeSet;
+
+/// The authorities the caller answers for (as representative or delegate).
+fn own_authorities(caller: &Caller) -> BTreeSet<String> {
+    caller
+        .grants
+        .iter()
+        .filter(|g| matches!(g.role, Role::AuthorityRep | Role::AuthorityDelegate))
+        .filter_map(|g| match &g.scope {
+            Scope::Authority(c) => Some(c.to_string()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Programme staff and region-wide observers see every meeting, a province observer their
+/// province's; authority users see (their invitations to) the meetings their authority is invited to.
+enum Sight {
+    All,
+    Province(BTreeSet<String>),
+    Authorities(BTreeSet<String>),
+}
+
+fn sight(caller: &Caller) -> Sight {
+    if caller.has_role(Role::Secretariat)
+        || caller.has_role(Role::Coordinator)
+        || caller.has_role(Role::Expert)
+    {
+        return Sight::All;
+    }
+    let mut provinces = BTreeSet::new();
+    for g in caller.grants.iter().filter(|g| g.role == Role::Observer) {
+        match &g.scope {
+            Scope::Region => return Sight::All,
+            Scope::Province(p) => {
+                provinces.insert(p.to_string());
+            }
+            _ => {}
+        }
+    }
+    if !provinces.is_empty() {
+        return Sight::Province(provinces);
+    }
+    Sight::Authorities(own_authorities(caller))
+}
+
+async fn meeting_dto(
+    db: &impl ConnectionTrait,
+    snapshot: &Snapshot,
+    m: meeting::Model,
+    only: Option<&BTreeSet<String>>,
+) -> ApiResult<Meeting> {
+    let invites = meeting_invitation::Entity::find()
+        .filter(meeting_invitation::Column::MeetingId.eq(m.id))
+        .order_by_asc(meeting_invitation::Column::AuthorityCode)
+        .all(db)
+        .await?;
+    let attending: Vec<&meeting_invitation::Model> = invites
+        .iter()
+        .filter(|i| i.response == "attending")
+        .collect();
+    let invitations = invites
+        .iter()
+        .filter(|i| only.is_none_or(|set| set.contains(&i.authority_code)))
+        .filter_map(|i| {
+            let a = snapshot.get(&i.authority_code)?;
+            Some(MeetingInvitation {
+                istat_code: a.istat_code.clone(),
+                authority_name: a.name.clone(),
+                response: i.response.clone(),
+                attendees: i.attendees,
+                responded_at: i.responded_at,
+            })
+        })
+        .collect();
+    Ok(Meeting {
+        id: m.id,
+        province: ProvinceCode::parse(&m.province).map_err(ApiError::internal)?,
+        starts_at: m.starts_at,
+        duration_minutes: m.duration_minutes,
+        place: m.place,
+        agenda: m.agenda,
+        invited: invites.len() as u64,
+        attending: attending.len() as u64,
+        attendees: attending.iter().map(|i| i.attendees.max(0) as u64).sum(),
+        invitations,
+    })
+}
+
+/// Schedule a meeting at a province and invite its authorities (secretariat). The invited
+/// authorities' users are notified.
+#[utoipa::path(
+    tag = "meetings",
+    security(("bearer" = [])),
+    request_body = CreateMeetingRequest,
+    responses(
+        (status = 201, description = "Scheduled", body = Meeting, headers(("Location" = String))),
+        crate::openapi::BadRequest,
+        crate::openapi::Unauthorized,
+        crate::openapi::Forbidden,
+        crate::openapi::UnsupportedMediaType,
+        crate::openapi::Unprocessable,
+    )
+)]
+#[post("/meetings")]
+pub async fn create_meeting(
+    db: web::Data<DatabaseConnection>,
+    registry: web::Data<Registry>,
+    base: web::Data<PublicUrl>,
+    caller: Caller,
+    body: Body<CreateMeetingRequest>,
+) -> ApiResult<HttpResponse> {
+    caller.require_any(&[Role::Secretariat])?;
+    let req = body.0;
+    let snapshot = registry.snapshot(&db).await?;
+    let mut errors = Vec::new();
+    if !snapshot.province_names.contains_key(req.province.as_str()) {
+        errors.push(FieldError {
+            field: "province".into(),
+            message: format!("{} non è una provincia lombarda", req.province),
+        });
+    }
+    if !(15..=600).contains(&req.duration_minutes) {
+        errors.push(FieldError {
+            field: "duration_minutes".into(),
+            message: "deve essere tra 15 e 600".into(),
+        });
+    }
+    let place = req.place.trim();
+    if place.is_empty() || place.chars().count() > 300 {
+        errors.push(FieldError {
+            field: "place".into(),
+            message: "obbligatorio, al massimo 300 caratteri".into(),
+        });
+    }
+    if req.agenda.chars().count() > 10_000 {
+        errors.push(FieldError {
+            field: "agenda".into(),
+            message: "al massimo 10000 caratteri".into(),
+        });
+    }
+    let in_province = |code: &str| {
+        snapshot.get(code).is_some_and(|a| {
+            a.active
+                && a.kind != AuthorityKind::Regione
+                && a.province.as_ref().is_some_and(|p| p == &req.province)
+        })
+    };
+    let mut invited: BTreeSet<String> = BTreeSet::new();
+    if req.invite_all {
+        invited.extend(
+            snapshot
+                .entries
+                .iter()
+                .map(|e| e.authority.istat_code.to_string())
+                .filter(|c| in_province(c)),
+        );
+    } else {
+        for (i, raw) in req.istat_codes.iter().enumerate() {
+            match IstatCode::parse(raw) {
+                Ok(c) if in_province(c.as_str()) => {
+                    invited.insert(c.to_string());
+                }
+                Ok(c) => errors.push(FieldError {
+                    field: format!("istat_codes[{i}]"),
+                    message: format!("{c} non è un ente attivo della provincia {}", req.province),
+                }),
+                Err(e) => errors.push(FieldError {
+                    field: format!("istat_codes[{i}]"),
+                    message: e.to_string(),
+                }),
+            }
+        }
+        if invited.is_empty() && errors.is_empty() {
+            errors.push(FieldError {
+                field: "istat_codes".into(),
+                message: "invitare almeno un ente, oppure tutti (invite_all)".into(),
+            });
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    let txn = db.begin().await?;
+    let id = meeting::Entity::insert(meeting::ActiveModel {
+        province: Set(req.province.to_string()),
+        starts_at: Set(req.starts_at),
+        duration_minutes: Set(req.duration_minutes),
+        place: Set(place.to_owned()),
+        agenda: Set(req.agenda.trim().to_owned()),
+        created_by: Set(Some(caller.user_id.0)),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    })
+    .exec(&txn)
+    .await?
+    .last_insert_id;
+    let codes: Vec<String> = invited.into_iter().collect();
+    for chunk in codes.chunks(300) {
+        meeting_invitation::Entity::insert_many(chunk.iter().map(|c| {
+            meeting_invitation::ActiveModel {
+                meeting_id: Set(id),
+                authority_code: Set(c.clone()),
+                response: Set("pending".into()),
+                attendees: Set(0),
+                responded_at: Set(None),
+                responded_by: Set(None),
+            }
+        }))
+        .exec_without_returning(&txn)
+        .await?;
+    }
+    // Tell the people of the invited authorities.
+    let scopes: Vec<String> = codes.iter().map(|c| format!("authority:{c}")).collect();
+    let mut people: Vec<i64> = Vec::new();
+    for chunk in scopes.chunks(300) {
+        people.extend(
+            role_grant::Entity::find()
+                .filter(
+                    role_grant::Column::Role
+                        .is_in([Role::AuthorityRep.code(), Role::AuthorityDelegate.code()]),
+                )
+                .filter(role_grant::Column::Scope.is_in(chunk.to_vec()))
+                .all(&txn)
+                .await?
+                .into_iter()
+                .map(|g| g.user_id),
+        );
+    }
+    people.sort_unstable();
+    people.dedup();
+    let when = req.starts_at.format("%d/%m/%Y %H:%M UTC");
+    let notice = Notice {
+        kind: "meeting_invitation",
+        title: format!(
+            "Incontro in provincia di {} il {}",
+            snapshot
+                .province_names
+                .get(req.province.as_str())
+                .cloned()
+                .unwrap_or_default(),
+            req.starts_at.format("%d/%m/%Y")
+        ),
+        body: format!(
+            "La Segreteria Tecnica vi invita all'incontro del {when} presso {place}. Confermate o declinate la partecipazione dal portale."
+        ),
+        link: Some(format!("/incontri/{id}")),
+    };
+    for uid in people {
+        notify::user(&txn, &base, uid, &notice).await?;
+    }
+    let m = meeting::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ApiError::not_found("L'incontro"))?;
+    let dto = meeting_dto(&txn, &snapshot, m, None).await?;
+    txn.commit().await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/meetings/{id}")))
+        .json(dto))
+}
+
+async fn visible(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    id: i64,
+) -> ApiResult<(meeting::Model, Option<BTreeSet<String>>)> {
+    let m = meeting::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("L'incontro"))?;
+    match sight(caller) {
+        Sight::All => Ok((m, None)),
+        Sight::Province(p) if p.contains(&m.province) => Ok((m, None)),
+        Sight::Province(_) => Err(ApiError::not_found("L'incontro")),
+        Sight::Authorities(own) => {
+            let invited = meeting_invitation::Entity::find()
+                .filter(meeting_invitation::Column::MeetingId.eq(id))
+                .filter(meeting_invitation::Column::AuthorityCode.is_in(own.iter().cloned()))
+                .one(db)
+                .await?
+                .is_some();
+            if invited {
+                Ok((m, Some(own)))
+            } else {
+                Err(ApiError::not_found("L'incontro"))
+            }
+        }
+    }
+}
+
+/// The meetings the caller may see, soonest first.
+#[utoipa::path(
+    tag = "meetings",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Meetings", body = Vec<Meeting>),
+        crate::openapi::Unauthorized,
+    )
+)]
+#[get("/meetings")]
+pub async fn list_meetings(
+    db: web::Data<DatabaseConnection>,
+    registry: web::Data<Registry>,
+    caller: Caller,
+) -> ApiResult<HttpResponse> {
+    let snapshot = registry.snapshot(&db).await?;
+    let rows = meeting::Entity::find()
+        .order_by_asc(meeting::Column::StartsAt)
+        .all(db.get_ref())
+        .await?;
+    let mut out = Vec::new();
+    for m in rows {
+        if let Ok((m, only)) = visible(&db, &caller, m.id).await {
+            out.push(meeting_dto(db.get_ref(), &snapshot, m, only.as_ref()).await?);
+        }
+    }
+    Ok(HttpResponse::Ok().json(out))
+}
+
+/// One meeting (404 outside the caller's sight); authority users see only their invitations.
+#[utoipa::path(
+    tag = "meetings",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Meeting id")),
+    responses(
+        (status = 200, description = "The meeting", body = Meeting),
+        crate::openapi::Unauthorized,
+        crate::openapi::NotFound,
+    )
+)]
+#[get("/meetings/{id}")]
+pub async fn get_meeting(
+    db: web::Data<DatabaseConnection>,
+    registry: web::Data<Registry>,
+    caller: Caller,
+    path: web::Path<i64>,
+) -> ApiResult<HttpResponse> {
+    let (m, only) = visible(&db, &caller, path.into_inner()).await?;
+    let snapshot = registry.snapshot(&db).await?;
+    Ok(HttpResponse::Ok().json(meeting_dto(db.get_ref(), &snapshot, m, only.as_ref()).await?))
+}
+
+/// Confirm or decline attendance for an invited authority (its representative or delegates).
+#[utoipa::path(
+    tag = "meetings",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Meeting id")),
+    request_body = RsvpRequest,
+    responses(
+        (status = 200, description = "Recorded; the meeting as the caller sees it", body = Meeting),
+        crate::openapi::BadRequest,
+        crate::openapi::Unauthorized,
+        crate::openapi::NotFound,
+        crate::openapi::UnsupportedMediaType,
+        crate::openapi::Unprocessable,
+    )
+)]
+#[post("/meetings/{id}/rsvp")]
+pub async fn rsvp(
+    db: web::Data<DatabaseConnection>,
+    registry: web::Data<Registry>,
+    caller: Caller,
+    path: web::Path<i64>,
+    body: Body<RsvpRequest>,
+) -> ApiResult<HttpResponse> {
+    let id = path.into_inner();
+    let req = body.0;
+    if !own_authorities(&caller).contains(req.istat_code.as_str()) {
+        return Err(ApiError::not_found("L'invito"));
+    }
+    if req.attending && !(1..=50).contains(&req.attendees) {
+        return Err(ApiError::invalid_field(
+            "attendees",
+            "quante persone parteciperanno: da 1 a 50",
+        ));
+    }
+    let res = meeting_invitation::Entity::update_many()
+        .col_expr(
+            meeting_invitation::Column::Response,
+            Expr::value(if req.attending {
+                "attending"
+            } else {
+                "declined"
+            }),
+        )
+        .col_expr(
+            meeting_invitation::Column::Attendees,
+            Expr::value(if req.attending { req.attendees } else { 0 }),
+        )
+        .col_expr(
+            meeting_invitation::Column::RespondedAt,
+            Expr::value(Utc::now()),
+        )
+        .col_expr(
+            meeting_invitation::Column::RespondedBy,
+            Expr::value(caller.user_id.0),
+        )
+        .filter(meeting_invitation::Column::MeetingId.eq(id))
+        .filter(meeting_invitation::Column::AuthorityCode.eq(req.istat_code.as_str()))
+        .exec(db.get_ref())
+        .await?;
+    if res.rows_affected == 0 {
+        return Err(ApiError::not_found("L'invito"));
+    }
+    let (m, only) = visible(&db, &caller, id).await?;
+    let snapshot = registry.snapshot(&db).await?;
+    Ok(HttpResponse::Ok().json(meeting_dto(db.get_ref(), &snapshot, m, only.as_ref()).await?))
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([';', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_owned()
+    }
+}
+
+/// The attendance list as CSV for Excel (secretariat): `;`-separated, UTF-8 with BOM, Italian headers.
+#[utoipa::path(
+    tag = "meetings",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Meeting id")),
+    responses(
+        (status = 200, description = "The attendance list", content_type = "text/csv", body = String),
+        crate::openapi::Unauthorized,
+        crate::openapi::Forbidden,
+        crate::openapi::NotFound,
+    )
+)]
+#[get("/meetings/{id}/attendance.csv")]
+pub async fn attendance_csv(
+    db: web::Data<DatabaseConnection>,
+    registry: web::Data<Registry>,
+    caller: Caller,
+    path: web::Path<i64>,
+) -> ApiResult<HttpResponse> {
+    caller.require_any(&[Role::Secretariat])?;
+    let (m, _) = visible(&db, &caller, path.into_inner()).await?;
+    let snapshot = registry.snapshot(&db).await?;
+    let dto = meeting_dto(db.get_ref(), &snapshot, m, None).await?;
+    let mut out = String::from("\u{feff}codice_istat;ente;risposta;partecipanti;data_risposta\r\n");
+    for i in &dto.invitations {
+        let response = match i.response.as_str() {
+            "attending" => "partecipa",
+            "declined" => "non partecipa",
+            _ => "in attesa",
+        };
+        out.push_str(&format!(
+            "{};{};{};{};{}\r\n",
+            i.istat_code,
+            csv_field(&i.authority_name),
+            response,
+            i.attendees,
+            i.responded_at
+                .map(|t| t.format("%d/%m/%Y %H:%M").to_string())
+                .unwrap_or_default()
+        ));
+    }
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"incontro-{}-presenze.csv\"", dto.id),
+        ))
+        .body(out))
+}
+
+fn ics_text(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace(';', "\\;")
+        .replace(',', "\\,")
+        .replace('\n', "\\n")
+}
+
+/// The meeting as an iCalendar file, to add to a calendar.
+#[utoipa::path(
+    tag = "meetings",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Meeting id")),
+    responses(
+        (status = 200, description = "The event", content_type = "text/calendar", body = String),
+        crate::openapi::Unauthorized,
+        crate::openapi::NotFound,
+    )
+)]
+#[get("/meetings/{id}/calendar.ics")]
+pub async fn calendar(
+    db: web::Data<DatabaseConnection>,
+    registry: web::Data<Registry>,
+    caller: Caller,
+    path: web::Path<i64>,
+) -> ApiResult<HttpResponse> {
+    let (m, _) = visible(&db, &caller, path.into_inner()).await?;
+    let snapshot = registry.snapshot(&db).await?;
+    let province = snapshot
+        .province_names
+        .get(&m.province)
+        .cloned()
+        .unwrap_or_default();
+    let fmt = "%Y%m%dT%H%M%SZ";
+    let end = m.starts_at + Duration::minutes(m.duration_minutes as i64);
+    let body = [
+        "BEGIN:VCALENDAR".to_owned(),
+        "VERSION:2.0".into(),
+        "PRODID:-//Regione Lombardia//Affianca//IT".into(),
+        "METHOD:PUBLISH".into(),
+        "BEGIN:VEVENT".into(),
+        format!("UID:affianca-meeting-{}@affianca", m.id),
+        format!("DTSTAMP:{}", m.created_at.format(fmt)),
+        format!("DTSTART:{}", m.starts_at.format(fmt)),
+        format!("DTEND:{}", end.format(fmt)),
+        format!(
+            "SUMMARY:{}",
+            ics_text(&format!("Affianca: incontro in provincia di {province}"))
+        ),
+        format!("LOCATION:{}", ics_text(&m.place)),
+        format!("DESCRIPTION:{}", ics_text(&m.agenda)),
+        "END:VEVENT".into(),
+        "END:VCALENDAR".into(),
+    ]
+    .join("\r\n")
+        + "\r\n";
+    Ok(HttpResponse::Ok()
+        .content_type("text/calendar; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"incontro-{}.ics\"", m.id),
+        ))
+        .body(body))
+}
