@@ -300,7 +300,7 @@ pub async fn update_procedure(
     let id = path.into_inner();
     let current = find_procedure(&db, id).await?;
     let expected = if_match(&req)?;
-    if expected != etag("procedure", id, current.version) {
+    if expected != "*" && expected != etag("procedure", id, current.version) {
         return Err(ApiError::precondition_failed());
     }
     let change = body.0;
