@@ -66,6 +66,13 @@ impl Session {
         Ok(())
     }
 
+    /// After the user's roles changed (an approval): a new access token, which carries the
+    /// roles, and the profile again, without leaving the page.
+    pub async fn refresh_roles(self) -> Result<(), ApiError> {
+        api::refresh().await?;
+        self.load_profile().await
+    }
+
     /// Signs in and loads the profile.
     pub async fn sign_in(self, email: String, password: String) -> Result<(), ApiError> {
         api::login(&email, &password).await?;

@@ -440,6 +440,12 @@ fn InviteForm(
     let errors = FieldErrors::new();
     let failure = RwSignal::new(None::<ApiError>);
     let pending = RwSignal::new(false);
+    // News from elsewhere on the page (a removal, a revocation) makes an old failure stale.
+    Effect::new(move |_| {
+        if status.with(Option::is_some) {
+            failure.set(None);
+        }
+    });
 
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();

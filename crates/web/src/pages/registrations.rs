@@ -290,6 +290,26 @@ fn Detail(
     let can_upload = Memo::new(move |_| {
         is_owner() && reg.with(|r| r.as_ref().is_some_and(|r| r.status.accepts_protocol()))
     });
+    // Just approved, seen by its representative: their session does not have the new role yet
+    // (the access token carries the roles). Take it, once.
+    let roles_refreshed = StoredValue::new(false);
+    Effect::new(move |_| {
+        let approved_code = reg.with(|r| {
+            r.as_ref()
+                .filter(|r| r.status == RegistrationStatus::Approved)
+                .map(|r| r.istat_code.clone())
+        });
+        if let Some(code) = approved_code
+            && is_owner()
+            && !roles_refreshed.get_value()
+            && !crate::pages::delegates::manages_delegates(session, &code)
+        {
+            roles_refreshed.set_value(true);
+            spawn_local(async move {
+                let _ = session.refresh_roles().await;
+            });
+        }
+    });
     let can_decide = Memo::new(move |_| {
         session.has_role(Role::Secretariat)
             && reg.with(|r| {
@@ -724,11 +744,13 @@ pub fn OnboardingNotice() -> impl IntoView {
                             <Icon name="it-info-circle"/>
                             <span class="text">"Registrazione dell'ente"</span>
                         </div>
-                        <p class="mb-0">
+                        <p>
                             "L'account non ha ancora un ruolo nel programma. Se avete registrato il vostro ente, "
-                            "la Segreteria Tecnica sta valutando la registrazione: lo stato è in "
-                            <a id="my-registrations" href="/registrazioni">"Le mie registrazioni"</a> "."
+                            "la Segreteria Tecnica sta valutando la registrazione, oppure attende il protocollo firmato."
                         </p>
+                        <a id="my-registrations" class="btn btn-outline-primary btn-sm" href="/registrazioni">
+                            "Le mie registrazioni"
+                        </a>
                     </div>
                 }
                 .into_any(),
