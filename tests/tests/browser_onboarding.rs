@@ -383,3 +383,239 @@ async fn a_mayor_registers_the_secretariat_approves_and_a_delegate_joins() {
     .await;
     client.close().await.unwrap();
 }
+
+/// Registers through the API (the wizard is covered above) and uploads `pdf`; returns the id.
+async fn register_by_api(app: &affianca_tests::TestApp, istat: &str, email: &str) -> i64 {
+    let res = app
+        .post_json(
+            "/api/v1/registrations",
+            None,
+            &serde_json::json!({
+                "istat_code": istat, "full_name": "Paolo Neri", "office": "sindaco",
+                "email": email, "password": MAYOR_PASSWORD
+            }),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let reg: serde_json::Value = res.json().await.unwrap();
+    reg["id"].as_i64().unwrap()
+}
+
+#[tokio::test]
+async fn a_rejected_registration_is_corrected_and_the_representative_manages_delegates() {
+    assert!(
+        workspace_root()
+            .join("crates/web/dist/index.html")
+            .is_file(),
+        "the web client is not built: run `just web` (just test does)"
+    );
+    let smtp = SmtpReceiver::start().await;
+    let app = spawn_app_with(&[
+        ("AFFIANCA_SMTP_URL", smtp.url()),
+        ("AFFIANCA_MAIL_POLL_MS", "100".into()),
+    ])
+    .await;
+    const ISTAT: &str = "016026";
+    const AUTHORITY: &str = "Bianzano";
+    const MAYOR: &str = "sindaco@comune.bianzano.bg.it";
+    let id = register_by_api(&app, ISTAT, MAYOR).await;
+    let files = tempfile::tempdir().unwrap();
+    let protocol = files.path().join("protocollo-bianzano.pdf");
+    std::fs::write(&protocol, pdf_bytes()).unwrap();
+
+    let driver = start_driver().await;
+    let (p1, p2) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let mayor = browser(&driver, p1.path()).await;
+    let other = browser(&driver, p2.path()).await;
+
+    // Someone else tries to register the same comune: 409, said in words.
+    other.goto(&app.url("/registrazione")).await.unwrap();
+    type_into(&other, "#reg-istat", ISTAT).await;
+    click(&other, "#reg-next").await;
+    type_into(&other, "#reg-name", "Qualcun Altro").await;
+    type_into(&other, "#reg-email", "altro@esempio.it").await;
+    type_into(&other, "#reg-password", MAYOR_PASSWORD).await;
+    type_into(&other, "#reg-password2", MAYOR_PASSWORD).await;
+    click(&other, "#reg-submit").await;
+    let error = wait_for_text(&other, "#reg-failure [data-testid=error]", |t| {
+        !t.is_empty()
+    })
+    .await;
+    assert!(error.contains("ha già una registrazione"), "{error}");
+    screenshot(&other, "onb-20-duplicate").await;
+
+    // The mayor signed up but has not uploaded yet: the page of the registration offers it.
+    log_in(&mayor, &app.address, MAYOR, MAYOR_PASSWORD, "Paolo Neri").await;
+    wait_for(&mayor, "[data-testid=no-roles]").await;
+    click(&mayor, "#my-registrations").await;
+    click(
+        &mayor,
+        &format!("#registrations-table tr[data-registration-id='{id}'] a"),
+    )
+    .await;
+    wait_for(
+        &mayor,
+        "#registration-status[data-status=awaiting_protocol]",
+    )
+    .await;
+    wait_for(&mayor, "#protocol-file")
+        .await
+        .send_keys(&protocol.display().to_string())
+        .await
+        .unwrap();
+    click(&mayor, "#protocol-submit").await;
+    wait_for(&mayor, "#registration-status[data-status=submitted]").await;
+
+    // The secretariat rejects it, with a reason.
+    log_in(
+        &other,
+        &app.address,
+        demo_email(Role::Secretariat),
+        DEMO_PASSWORD,
+        "Giulia Bianchi",
+    )
+    .await;
+    other
+        .goto(&app.url(&format!("/registrazioni/{id}")))
+        .await
+        .unwrap();
+    click(&other, "#reject").await;
+    click(&other, "#confirm-reject").await;
+    wait_for_text(&other, "[data-error-for=reason]", |t| !t.is_empty()).await;
+    type_into(
+        &other,
+        "#reject-reason",
+        "Manca la firma digitale del Sindaco.",
+    )
+    .await;
+    screenshot(&other, "onb-21-reject").await;
+    click(&other, "#confirm-reject").await;
+    wait_for(&other, "#registration-status[data-status=rejected]").await;
+
+    // The mayor sees why, downloads what was sent and uploads a corrected protocol.
+    mayor.refresh().await.unwrap();
+    let reason = wait_for_text(&mayor, "[data-testid=rejection-reason]", |t| !t.is_empty()).await;
+    assert!(reason.contains("Manca la firma digitale"), "{reason}");
+    click(&mayor, "#protocol-download").await;
+    wait_for_text(&mayor, "#protocol-download", |t| {
+        t.contains("Scarica il PDF")
+    })
+    .await;
+    assert!(
+        mayor
+            .find(Locator::Css("[data-testid=error]"))
+            .await
+            .is_err(),
+        "the download failed"
+    );
+    screenshot(&mayor, "onb-22-rejected").await;
+    wait_for(&mayor, "#protocol-file")
+        .await
+        .send_keys(&protocol.display().to_string())
+        .await
+        .unwrap();
+    click(&mayor, "#protocol-submit").await;
+    wait_for(&mayor, "#registration-status[data-status=submitted]").await;
+    let news = wait_for_text(&mayor, "#registration-news", |t| !t.is_empty()).await;
+    assert!(news.contains("in valutazione"), "{news}");
+
+    // Approved while the mayor is signed in: the notification leads to the registration, and
+    // the new role works without signing in again.
+    other.refresh().await.unwrap();
+    click(&other, "#approve").await;
+    click(&other, "#confirm-approve").await;
+    wait_for(&other, "#registration-status[data-status=approved]").await;
+    // In the app (no reload, which would renew the session anyway).
+    click(&mayor, "#notifications-bell").await;
+    let first = wait_for(&mayor, "#notifications-list li[data-unread=true]").await;
+    let title = first.text().await.unwrap();
+    assert!(title.contains("Registrazione approvata"), "{title}");
+    click(
+        &mayor,
+        "#notifications-list li[data-unread=true] a[id^=open-notification-]",
+    )
+    .await;
+    wait_for(&mayor, "#registration-status[data-status=approved]").await;
+    wait_for_text(&mayor, "#user-roles", |t| {
+        t.contains("Rappresentante legale")
+    })
+    .await;
+    click(&mayor, "[data-testid=approved-next] a").await;
+    wait_for_text(&mayor, "#delegates-title", |t| t.contains(AUTHORITY)).await;
+
+    // Invite someone who already has an account, and someone else, then revoke the second.
+    let existing = demo_email(Role::AuthorityDelegate);
+    type_into(&mayor, "#invite-email", existing).await;
+    click(&mayor, "#invite-submit").await;
+    wait_for(
+        &mayor,
+        &format!("#invitations-table tr[data-email='{existing}']"),
+    )
+    .await;
+    type_into(&mayor, "#invite-email", "sbagliato@esempio.it").await;
+    click(&mayor, "#invite-submit").await;
+    let row = "#invitations-table tr[data-email='sbagliato@esempio.it'][data-status=pending]";
+    let revoke = wait_for(&mayor, &format!("{row} button[id^=revoke-]")).await;
+    revoke.click().await.unwrap();
+    click(&mayor, &format!("{row} button[id^=confirm-revoke-]")).await;
+    wait_for(
+        &mayor,
+        "#invitations-table tr[data-email='sbagliato@esempio.it'][data-status=revoked]",
+    )
+    .await;
+    screenshot(&mayor, "onb-23-revoked").await;
+
+    // The existing account accepts with its own password (the secretariat's session in that
+    // browser ends).
+    let link = link_in_mail(&smtp, existing, "/invito/").await;
+    other.goto(&app.url(&link)).await.unwrap();
+    wait_for(&other, "[data-testid=other-session]").await;
+    assert!(other.find(Locator::Css("#invite-name")).await.is_err());
+    type_into(&other, "#invite-password", "non è questa").await;
+    click(&other, "#accept-submit").await;
+    wait_for_text(&other, "[data-error-for=password]", |t| {
+        t.contains("non corretta")
+    })
+    .await;
+    type_into(&other, "#invite-password", DEMO_PASSWORD).await;
+    click(&other, "#accept-submit").await;
+    wait_for_text(&other, "#login-outcome", |t| t.contains("Invito accettato")).await;
+
+    // Already a delegate: inviting again is refused; then the mayor removes them.
+    mayor.refresh().await.unwrap();
+    let delegate_row = format!("#delegates-table tr[data-email='{existing}']");
+    wait_for(&mayor, &delegate_row).await;
+    type_into(&mayor, "#invite-email", existing).await;
+    click(&mayor, "#invite-submit").await;
+    let error = wait_for_text(&mayor, "#invite-failure [data-testid=error]", |t| {
+        !t.is_empty()
+    })
+    .await;
+    assert!(error.contains("già delegato"), "{error}");
+    click(&mayor, &format!("{delegate_row} button[id^=remove-]")).await;
+    click(
+        &mayor,
+        &format!("{delegate_row} button[id^=confirm-remove-]"),
+    )
+    .await;
+    wait_for(&mayor, "[data-testid=no-delegates]").await;
+    let news = wait_for_text(&mayor, "#delegates-news", |t| !t.is_empty()).await;
+    assert!(news.contains("non è più delegato"), "{news}");
+    screenshot(&mayor, "onb-24-removed").await;
+
+    // Every notification read at once.
+    mayor.goto(&app.url("/notifiche")).await.unwrap();
+    click(&mayor, "#read-all").await;
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while mayor
+        .find(Locator::Css("#notifications-list li[data-unread=true]"))
+        .await
+        .is_ok()
+    {
+        assert!(Instant::now() < deadline, "notifications stay unread");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(mayor.find(Locator::Css("#unread-count")).await.is_err());
+    mayor.close().await.unwrap();
+    other.close().await.unwrap();
+}
