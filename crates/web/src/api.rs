@@ -897,3 +897,19 @@ pub async fn mark_notification_read(id: i64) -> Result<(), ApiError> {
 pub async fn mark_all_notifications_read() -> Result<(), ApiError> {
     no_content(post_action("/notifications/read-all").await?).await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::header_file_name;
+
+    #[test]
+    fn file_names_fit_in_a_header() {
+        assert_eq!(
+            header_file_name("protocollo firmato.pdf"),
+            "protocollo firmato.pdf"
+        );
+        assert_eq!(header_file_name("città.pdf"), "citt_.pdf");
+        assert_eq!(header_file_name("a\nb.pdf"), "a_b.pdf");
+        assert_eq!(header_file_name("  "), "protocollo.pdf");
+    }
+}
