@@ -29,7 +29,7 @@ pub async fn upload(app: &TestApp, token: &str, id: i64, body: Vec<u8>) -> reqwe
         Some(token),
     )
     .header("content-type", "application/pdf")
-    .header("x-file-name", "protocollo firmato.pdf")
+    .header("x-file-name", "protocollo%20firmato%20citt%C3%A0.pdf")
     .body(body)
     .send()
     .await
@@ -74,7 +74,7 @@ async fn a_mayor_registers_uploads_the_protocol_and_is_approved() {
         (
             pdf().len() as u64,
             "application/pdf",
-            "protocollo firmato.pdf"
+            "protocollo firmato città.pdf"
         )
     );
 

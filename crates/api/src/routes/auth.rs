@@ -75,33 +75,14 @@ pub async fn login(
         password: plain,
     } = body.0;
     let email = email.trim().to_lowercase();
-    let now = Utc::now();
-    let window_start = now - Duration::minutes(LOCKOUT_WINDOW_MINUTES);
-    let recent = login_failure::Entity::find()
-        .filter(login_failure::Column::Email.eq(&email))
-        .filter(login_failure::Column::At.gt(window_start));
-    if recent.clone().count(db.get_ref()).await? >= MAX_FAILURES {
-        let oldest = recent
-            .order_by_asc(login_failure::Column::At)
-            .one(db.get_ref())
-            .await?;
-        let retry = oldest.map_or(LOCKOUT_WINDOW_MINUTES * 60, |f| {
-            (f.at + Duration::minutes(LOCKOUT_WINDOW_MINUTES) - now).num_seconds()
-        });
-        tracing::warn!("login refused: account locked after repeated failures");
+    if let Err(e) = check_lockout(db.get_ref(), &email).await {
         audit::record(
             db.get_ref(),
             &meta,
             Entry::new(AuditAction::LoginLocked).actor_email(&email),
         )
         .await?;
-        return Err(ApiError::too_many_requests(
-            retry.max(1) as u64,
-            format!(
-                "Troppi tentativi di accesso falliti: riprovare tra {} minuti.",
-                (retry.max(1) + 59) / 60
-            ),
-        ));
+        return Err(e);
     }
     let found = user::Entity::find()
         .filter(user::Column::Email.eq(&email))
@@ -114,13 +95,7 @@ pub async fn login(
     let user = match found {
         Some(u) if ok && u.active => u,
         _ => {
-            login_failure::Entity::insert(login_failure::ActiveModel {
-                email: Set(email.clone()),
-                at: Set(now),
-                ..Default::default()
-            })
-            .exec_without_returning(db.get_ref())
-            .await?;
+            record_failure(db.get_ref(), &email).await?;
             audit::record(
                 db.get_ref(),
                 &meta,
@@ -152,6 +127,45 @@ pub async fn login(
     .await?;
     tracing::info!(user_id = user.id, "login succeeded");
     Ok(HttpResponse::Ok().json(tokens))
+}
+
+/// 429 when the account has had [`MAX_FAILURES`] failed password checks within the window.
+pub async fn check_lockout(db: &impl ConnectionTrait, email: &str) -> ApiResult<()> {
+    let now = Utc::now();
+    let window_start = now - Duration::minutes(LOCKOUT_WINDOW_MINUTES);
+    let recent = login_failure::Entity::find()
+        .filter(login_failure::Column::Email.eq(email))
+        .filter(login_failure::Column::At.gt(window_start));
+    if recent.clone().count(db).await? >= MAX_FAILURES {
+        let oldest = recent
+            .order_by_asc(login_failure::Column::At)
+            .one(db)
+            .await?;
+        let retry = oldest.map_or(LOCKOUT_WINDOW_MINUTES * 60, |f| {
+            (f.at + Duration::minutes(LOCKOUT_WINDOW_MINUTES) - now).num_seconds()
+        });
+        tracing::warn!("password check refused: account locked after repeated failures");
+        return Err(ApiError::too_many_requests(
+            retry.max(1) as u64,
+            format!(
+                "Troppi tentativi di accesso falliti: riprovare tra {} minuti.",
+                (retry.max(1) + 59) / 60
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Counts a failed password check for an account (known or not).
+pub async fn record_failure(db: &impl ConnectionTrait, email: &str) -> Result<(), sea_orm::DbErr> {
+    login_failure::Entity::insert(login_failure::ActiveModel {
+        email: Set(email.to_owned()),
+        at: Set(Utc::now()),
+        ..Default::default()
+    })
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
 }
 
 async fn issue_tokens(

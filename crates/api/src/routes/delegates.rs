@@ -332,9 +332,12 @@ pub async fn accept_invitation(
         .await?;
     let new_hash = match &existing {
         Some(u) => {
+            // The same lock-out as at login: an invitation link is no way to guess passwords.
+            crate::routes::auth::check_lockout(db.get_ref(), &u.email).await?;
             if !password::verify_blocking(req.password.clone(), u.password_hash.clone()).await
                 || !u.active
             {
+                crate::routes::auth::record_failure(db.get_ref(), &u.email).await?;
                 return Err(ApiError::new(actix_web::http::StatusCode::UNAUTHORIZED, "invalid_credentials", "Credenziali non valide")
                     .detail(format!("Esiste già un account {email}: inserire la sua password per accettare l'invito.")));
             }

@@ -377,7 +377,13 @@ pub async fn upload_protocol(
         .headers()
         .get("x-file-name")
         .and_then(|v| v.to_str().ok())
-        .map(|s| s.trim().to_owned())
+        // Clients percent-encode names that are not ASCII (`citt%C3%A0.pdf`).
+        .map(|s| {
+            url::form_urlencoded::parse(format!("n={}", s.trim().replace('+', "%2B")).as_bytes())
+                .map(|(_, v)| v.into_owned())
+                .next()
+                .unwrap_or_default()
+        })
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| "protocollo.pdf".into());
     let txn = db.begin().await?;
