@@ -101,7 +101,7 @@ async fn seeding_twice_adds_nothing() {
             .await
             .unwrap()
             .len(),
-        7
+        affianca_tests::DEMO_USERS.len()
     );
     assert_eq!(
         affianca_api::entities::role_grant::Entity::find()
@@ -109,7 +109,7 @@ async fn seeding_twice_adds_nothing() {
             .await
             .unwrap()
             .len(),
-        7
+        affianca_tests::DEMO_USERS.len()
     );
 }
 
