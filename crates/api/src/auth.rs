@@ -156,6 +156,26 @@ pub fn load_or_create_secret(
     Ok(secret.into_bytes())
 }
 
+/// Ends every session of these users: their refresh tokens are revoked, so no new access token
+/// is issued (one already issued lapses within [`ACCESS_TOKEN_SECONDS`]).
+pub async fn end_sessions(
+    db: &impl sea_orm::ConnectionTrait,
+    user_ids: impl IntoIterator<Item = i64>,
+) -> Result<(), sea_orm::DbErr> {
+    use crate::entities::refresh_token;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+    refresh_token::Entity::update_many()
+        .col_expr(
+            refresh_token::Column::RevokedAt,
+            Expr::value(chrono::Utc::now()),
+        )
+        .filter(refresh_token::Column::UserId.is_in(user_ids))
+        .filter(refresh_token::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 /// `n` random bytes from the OS, base64url without padding.
 pub fn random_token(n: usize) -> String {
     use base64::Engine;

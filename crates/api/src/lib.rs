@@ -1,6 +1,7 @@
 //! The Affianca server: REST API (actix-web), database (sea-orm on SQLite or PostgreSQL),
 //! authentication, reference data, and the command line in `main.rs`.
 
+pub mod accounts;
 pub mod audit;
 pub mod auth;
 pub mod config;

@@ -5,7 +5,7 @@
 
 use crate::audit::{self, Entry, RequestMeta};
 use crate::auth::{Caller, password};
-use crate::entities::{action_token, refresh_token, role_grant, user};
+use crate::entities::{action_token, role_grant, user};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Body;
 use crate::notify::{self, PublicUrl};
@@ -482,12 +482,7 @@ pub async fn remove_delegate(
     if res.rows_affected == 0 {
         return Err(ApiError::not_found("Il delegato"));
     }
-    refresh_token::Entity::update_many()
-        .col_expr(refresh_token::Column::RevokedAt, Expr::value(Utc::now()))
-        .filter(refresh_token::Column::UserId.eq(user_id))
-        .filter(refresh_token::Column::RevokedAt.is_null())
-        .exec(&txn)
-        .await?;
+    crate::auth::end_sessions(&txn, [user_id]).await?;
     audit::record(
         &txn,
         &meta,
@@ -553,20 +548,21 @@ pub async fn change_representative(
     let (user_id, full_name, new_account) = match existing {
         Some(u) => (u.id, u.full_name, false),
         None => {
-            let hash = password::hash_blocking(crate::auth::random_token(32))
-                .await
-                .map_err(ApiError::internal)?;
-            let id = user::Entity::insert(user::ActiveModel {
-                email: sea_orm::ActiveValue::Set(req.email.to_string()),
-                full_name: sea_orm::ActiveValue::Set(name.clone()),
-                password_hash: sea_orm::ActiveValue::Set(hash),
-                active: sea_orm::ActiveValue::Set(true),
-                created_at: sea_orm::ActiveValue::Set(Utc::now()),
-                ..Default::default()
-            })
-            .exec(&txn)
-            .await?
-            .last_insert_id;
+            let id = crate::accounts::create_with_setup_link(
+                &txn,
+                &base,
+                crate::accounts::NewAccount {
+                    email: &req.email,
+                    full_name: &name,
+                    created_by: caller.user_id.0,
+                    subject: format!("Affianca: rappresentante legale di {}", authority.name),
+                    reason: format!(
+                        "la Segreteria Tecnica vi ha registrato come rappresentante legale di {} su Affianca, il portale dell'assistenza tecnica PNRR di Regione Lombardia.",
+                        authority.name
+                    ),
+                },
+            )
+            .await?;
             (id, name, true)
         }
     };
@@ -585,42 +581,14 @@ pub async fn change_representative(
         .filter(role_grant::Column::UserId.is_in(previous.clone()))
         .exec(&txn)
         .await?;
-    refresh_token::Entity::update_many()
-        .col_expr(refresh_token::Column::RevokedAt, Expr::value(Utc::now()))
-        .filter(refresh_token::Column::UserId.is_in(previous.clone()))
-        .filter(refresh_token::Column::RevokedAt.is_null())
-        .exec(&txn)
-        .await?;
+    crate::auth::end_sessions(&txn, previous.clone()).await?;
     let grant = RoleScope::new(
         Role::AuthorityRep,
         Scope::Authority(authority.istat_code.clone()),
     )
     .map_err(ApiError::internal)?;
     seed::insert_grants(&txn, user_id, &[grant], Some(caller.user_id.0)).await?;
-    if new_account {
-        let (secret, _) = tokens::create(
-            &txn,
-            tokens::NewToken {
-                purpose: tokens::PASSWORD_RESET,
-                email: req.email.as_str(),
-                user_id: Some(user_id),
-                authority_code: None,
-                created_by: Some(caller.user_id.0),
-                ttl: Duration::days(INVITATION_DAYS),
-            },
-        )
-        .await?;
-        notify::enqueue_email(
-            &txn,
-            req.email.as_str(),
-            &format!("Affianca: rappresentante legale di {}", authority.name),
-            &format!(
-                "Gentile {full_name},\n\nla Segreteria Tecnica vi ha registrato come rappresentante legale di {} su Affianca, il portale dell'assistenza tecnica PNRR di Regione Lombardia.\nPer scegliere la password aprite questo link entro {INVITATION_DAYS} giorni (funziona una sola volta):\n{}/reimposta-password/{secret}\n\n--\nAffianca — Assistenza tecnica PNRR, Regione Lombardia\nMessaggio automatico: non rispondere.\n",
-                authority.name, base.0
-            ),
-        )
-        .await?;
-    } else {
+    if !new_account {
         notify::user(
             &txn,
             &base,

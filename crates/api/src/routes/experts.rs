@@ -3,12 +3,12 @@
 //! date; programme staff see the directory.
 
 use crate::audit::{self, Entry, RequestMeta};
-use crate::auth::{Caller, password, random_token};
+use crate::auth::Caller;
 use crate::entities::{expert_profile, role_grant, user};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, Query, etag, if_match};
-use crate::notify::{self, PublicUrl};
-use crate::{seed, tokens};
+use crate::notify::PublicUrl;
+use crate::seed;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use affianca_domain::dto::{
@@ -18,7 +18,7 @@ use affianca_domain::text::fold_for_search;
 use affianca_domain::{
     AuditAction, Email, ProvinceCode, Role, RoleScope, Scope, TaskForce, UserId,
 };
-use chrono::{Duration, Utc};
+use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
@@ -194,23 +194,20 @@ pub async fn create_expert(
             req.email
         )));
     }
-    // A password nobody knows: the expert sets theirs through the e-mailed link.
-    let hash = password::hash_blocking(random_token(32))
-        .await
-        .map_err(ApiError::internal)?;
     let now = Utc::now();
     let txn = db.begin().await?;
-    let uid = user::Entity::insert(user::ActiveModel {
-        email: Set(req.email.to_string()),
-        full_name: Set(name.to_owned()),
-        password_hash: Set(hash),
-        active: Set(true),
-        created_at: Set(now),
-        ..Default::default()
-    })
-    .exec(&txn)
-    .await?
-    .last_insert_id;
+    let uid = crate::accounts::create_with_setup_link(
+        &txn,
+        &base,
+        crate::accounts::NewAccount {
+            email: &req.email,
+            full_name: name,
+            created_by: caller.user_id.0,
+            subject: "Affianca: benvenuto nel programma di assistenza tecnica".into(),
+            reason: "la Segreteria Tecnica vi ha aggiunto come esperto su Affianca, il portale dell'assistenza tecnica PNRR di Regione Lombardia.".into(),
+        },
+    )
+    .await?;
     set_task_forces(&txn, uid, &req.task_forces, caller.user_id.0).await?;
     expert_profile::Entity::insert(expert_profile::ActiveModel {
         user_id: Set(uid),
@@ -221,28 +218,6 @@ pub async fn create_expert(
         updated_at: Set(now),
     })
     .exec_without_returning(&txn)
-    .await?;
-    let (secret, _) = tokens::create(
-        &txn,
-        tokens::NewToken {
-            purpose: tokens::PASSWORD_RESET,
-            email: req.email.as_str(),
-            user_id: Some(uid),
-            authority_code: None,
-            created_by: Some(caller.user_id.0),
-            ttl: Duration::days(7),
-        },
-    )
-    .await?;
-    notify::enqueue_email(
-        &txn,
-        req.email.as_str(),
-        "Affianca: benvenuto nel programma di assistenza tecnica",
-        &format!(
-            "Gentile {name},\n\nla Segreteria Tecnica vi ha aggiunto come esperto su Affianca, il portale dell'assistenza tecnica PNRR di Regione Lombardia.\nPer scegliere la password aprite questo link entro 7 giorni (funziona una sola volta):\n{}/reimposta-password/{secret}\n\n--\nAffianca — Assistenza tecnica PNRR, Regione Lombardia\nMessaggio automatico: non rispondere.\n",
-            base.0
-        ),
-    )
     .await?;
     audit::record(
         &txn,

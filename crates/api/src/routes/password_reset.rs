@@ -3,7 +3,7 @@
 
 use crate::audit::{self, Entry, RequestMeta};
 use crate::auth::password;
-use crate::entities::{login_failure, refresh_token, user};
+use crate::entities::{login_failure, user};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Body;
 use crate::notify::{self, PublicUrl};
@@ -11,7 +11,7 @@ use crate::tokens;
 use actix_web::{HttpResponse, post, web};
 use affianca_domain::dto::{NewPasswordRequest, PasswordResetRequest};
 use affianca_domain::{AuditAction, UserId};
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait};
 
@@ -127,12 +127,7 @@ pub async fn reset_password(
         .filter(user::Column::Id.eq(user_id))
         .exec(&txn)
         .await?;
-    refresh_token::Entity::update_many()
-        .col_expr(refresh_token::Column::RevokedAt, Expr::value(Utc::now()))
-        .filter(refresh_token::Column::UserId.eq(user_id))
-        .filter(refresh_token::Column::RevokedAt.is_null())
-        .exec(&txn)
-        .await?;
+    crate::auth::end_sessions(&txn, [user_id]).await?;
     login_failure::Entity::delete_many()
         .filter(login_failure::Column::Email.eq(&t.email))
         .exec(&txn)

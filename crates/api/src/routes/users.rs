@@ -2,7 +2,7 @@
 
 use crate::audit::{self, Entry, RequestMeta};
 use crate::auth::{Caller, password};
-use crate::entities::{refresh_token, role_grant, user};
+use crate::entities::{role_grant, user};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Body;
 use crate::extract::Query;
@@ -459,12 +459,7 @@ pub async fn revoke_grant(
     if deleted.rows_affected == 0 {
         return Err(ApiError::not_found("Il ruolo"));
     }
-    refresh_token::Entity::update_many()
-        .col_expr(refresh_token::Column::RevokedAt, Expr::value(Utc::now()))
-        .filter(refresh_token::Column::UserId.eq(id))
-        .filter(refresh_token::Column::RevokedAt.is_null())
-        .exec(db.get_ref())
-        .await?;
+    crate::auth::end_sessions(db.get_ref(), [id]).await?;
     audit::record(
         db.get_ref(),
         &meta,
