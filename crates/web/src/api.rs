@@ -13,7 +13,8 @@
 
 use affianca_domain::dto::{
     AuditEvent, Authority, CreateUserRequest, FieldError, Grant, GrantRequest, LoginRequest, Me,
-    Page, Problem, Procedure, Province, RefreshRequest, TaskForceInfo, TokenResponse, User,
+    Page, Problem, Procedure, ProgrammeStatus, Province, RefreshRequest, TaskForceInfo,
+    TokenResponse, User,
 };
 use affianca_domain::{
     AuditAction, AuthorityKind, GrantId, IstatCode, ProvinceCode, Role, TaskForce, UserId,
@@ -519,6 +520,8 @@ pub struct AuthorityQuery {
     pub q: String,
     pub province: Option<ProvinceCode>,
     pub kind: Option<AuthorityKind>,
+    /// `may_request_support`: only those that may (or may not) ask for support today.
+    pub support: Option<bool>,
     /// One of `name`, `-name`, `istat_code`, `-istat_code`.
     pub sort: String,
     /// 1-based.
@@ -541,6 +544,9 @@ pub async fn authorities(query: &AuthorityQuery) -> Result<Page<Authority>, ApiE
     if let Some(k) = query.kind {
         params.push(("kind", k.code().to_owned()));
     }
+    if let Some(b) = query.support {
+        params.push(("may_request_support", b.to_string()));
+    }
     if !query.sort.is_empty() {
         params.push(("sort", query.sort.clone()));
     }
@@ -550,6 +556,11 @@ pub async fn authorities(query: &AuthorityQuery) -> Result<Page<Authority>, ApiE
 /// `GET /authorities/{istat_code}`.
 pub async fn authority(code: &IstatCode) -> Result<Authority, ApiError> {
     get(&format!("/authorities/{code}"), &[]).await
+}
+
+/// `GET /authorities/{istat_code}/programme-status`.
+pub async fn programme_status(code: &IstatCode) -> Result<ProgrammeStatus, ApiError> {
+    get(&format!("/authorities/{code}/programme-status"), &[]).await
 }
 
 /// `GET /provinces`.

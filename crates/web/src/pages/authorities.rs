@@ -33,6 +33,11 @@ fn from_params(m: &ParamsMap) -> AuthorityQuery {
             .get_str("provincia")
             .and_then(|p| ProvinceCode::parse(p).ok()),
         kind: m.get_str("tipo").and_then(|k| AuthorityKind::parse(k).ok()),
+        support: match m.get_str("supporto") {
+            Some("si") => Some(true),
+            Some("no") => Some(false),
+            _ => None,
+        },
         sort: m
             .get_str("ordina")
             .filter(|s| SORTS.iter().any(|(code, _)| code == s))
@@ -58,6 +63,9 @@ fn to_url(q: &AuthorityQuery) -> String {
     }
     if let Some(k) = q.kind {
         parts.push(format!("tipo={}", k.code()));
+    }
+    if let Some(b) = q.support {
+        parts.push(format!("supporto={}", if b { "si" } else { "no" }));
     }
     if q.sort != DEFAULT_SORT {
         parts.push(format!("ordina={}", encode(&q.sort)));
@@ -155,6 +163,19 @@ pub fn Authorities() -> impl IntoView {
             go(with_change(&|q| q.kind = AuthorityKind::parse(&v).ok()));
         }
     };
+    let on_support = {
+        let go = go.clone();
+        move |ev| {
+            let v = event_target_value(&ev);
+            go(with_change(&|q| {
+                q.support = match v.as_str() {
+                    "si" => Some(true),
+                    "no" => Some(false),
+                    _ => None,
+                }
+            }));
+        }
+    };
     let on_sort = {
         let go = go.clone();
         move |ev| {
@@ -174,7 +195,12 @@ pub fn Authorities() -> impl IntoView {
         }
     };
     let filtered = move || {
-        current.with(|c| !c.q.trim().is_empty() || c.province.is_some() || c.kind.is_some())
+        current.with(|c| {
+            !c.q.trim().is_empty()
+                || c.province.is_some()
+                || c.kind.is_some()
+                || c.support.is_some()
+        })
     };
 
     let count_text = move || {
@@ -262,6 +288,23 @@ pub fn Authorities() -> impl IntoView {
                             .map(|(code, label)| {
                                 view! {
                                     <option value=code prop:selected=move || current.with(|c| c.sort == code)>
+                                        {label}
+                                    </option>
+                                }
+                            })
+                            .collect_view()}
+                    </select>
+                </div>
+            </div>
+            <div class="col-12 col-sm-6 col-lg-3">
+                <div class="select-wrapper">
+                    <label for="filter-support">"Può chiedere supporto"</label>
+                    <select id="filter-support" name="supporto" on:change=on_support>
+                        {[("", "Tutti", None), ("si", "Sì", Some(true)), ("no", "No", Some(false))]
+                            .into_iter()
+                            .map(|(code, label, value)| {
+                                view! {
+                                    <option value=code prop:selected=move || current.with(|c| c.support == value)>
                                         {label}
                                     </option>
                                 }

@@ -8,7 +8,7 @@ use crate::pages::delegates::manages_delegates;
 use crate::session::use_session;
 use crate::util::set_title;
 use affianca_domain::IstatCode;
-use affianca_domain::dto::Authority;
+use affianca_domain::dto::{Authority, ProgrammeStatus};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
@@ -120,6 +120,7 @@ fn Details(authority: Authority) -> impl IntoView {
                 {if a.active { "Attivo" } else { "Cessato (codice non più presente nell'elenco ISTAT)" }}
             </dd>
         </dl>
+        <ProgrammeStatusSection code=a.istat_code.clone()/>
         // The representative and the secretariat manage the delegates.
         {move || {
             manages_delegates(session, &code)
@@ -133,6 +134,84 @@ fn Details(authority: Authority) -> impl IntoView {
                         </p>
                     }
                 })
+        }}
+    }
+}
+
+/// `2026-01-15` → `15/01/2026`.
+fn italian_date(iso: &str) -> String {
+    let mut parts = iso.splitn(3, '-');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(y), Some(m), Some(d)) => format!("{d}/{m}/{y}"),
+        _ => iso.to_owned(),
+    }
+}
+
+/// Whether the authority may ask for support, its registration and the phases enabling it.
+#[component]
+fn ProgrammeStatusSection(code: IstatCode) -> impl IntoView {
+    let status = LocalResource::new(move || {
+        let code = code.clone();
+        async move { api::programme_status(&code).await }
+    });
+    view! {
+        <section class="mt-4" id="programme-status" aria-labelledby="programme-status-title">
+            <h2 id="programme-status-title" class="h4">"Programma"</h2>
+            {move || match status.get() {
+                None => view! { <Loading label="Caricamento dello stato nel programma…"/> }.into_any(),
+                Some(Ok(s)) => view! { <StatusFields status=s/> }.into_any(),
+                Some(Err(e)) => view! { <ErrorAlert error=e/> }.into_any(),
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn StatusFields(status: ProgrammeStatus) -> impl IntoView {
+    let s = status;
+    let may = s.may_request_support;
+    view! {
+        <p id="may-request-support" data-may=may.to_string() class="fw-semibold">
+            "Può chiedere supporto: "
+            <span class=if may { "badge bg-success" } else { "badge bg-secondary" }>{if may { "sì" } else { "no" }}</span>
+        </p>
+        <dl class="row">
+            <dt class="col-sm-4 col-lg-3">"Adesione"</dt>
+            <dd class="col-sm-8 col-lg-9" data-field="registration_status">
+                {s.registration_status.map_or("nessuna richiesta di adesione", |r| r.label())}
+            </dd>
+        </dl>
+        {if s.phases.is_empty() {
+            view! { <p data-testid="no-phases">"Nessuna fase del programma abilita l'ente."</p> }.into_any()
+        } else {
+            view! {
+                <table id="programme-phases" class="table table-sm">
+                    <caption>"Fasi che abilitano l'ente"</caption>
+                    <thead>
+                        <tr>
+                            <th scope="col">"Fase"</th>
+                            <th scope="col">"Inizio"</th>
+                            <th scope="col">"Stato"</th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {s
+                            .phases
+                            .into_iter()
+                            .map(|p| {
+                                view! {
+                                    <tr data-phase-id=p.id.to_string()>
+                                        <td>{p.name}</td>
+                                        <td>{italian_date(&p.start_date.to_string())}</td>
+                                        <td>{if p.started { "avviata" } else { "non ancora avviata" }}</td>
+                                    </tr>
+                                }
+                            })
+                            .collect_view()}
+                    </tbody>
+                </table>
+            }
+                .into_any()
         }}
     }
 }
