@@ -84,6 +84,13 @@ async fn the_authority_page_and_the_directory_show_who_may_ask_for_support() {
     let phases = wait_for_text(&client, "#programme-phases tbody", |t| !t.is_empty()).await;
     assert!(phases.contains("avviata"), "{phases}");
     assert!(!phases.contains("non ancora avviata"), "{phases}");
+    client
+        .execute(
+            "document.getElementById('programme-status').scrollIntoView()",
+            vec![],
+        )
+        .await
+        .unwrap();
     screenshot(&client, "prog-01-authority-status").await;
 
     // An authority without a registration may not.

@@ -217,7 +217,7 @@ pub fn Authorities() -> impl IntoView {
         <p class="lead">"Comuni, Province, Città metropolitana e Regione del programma."</p>
 
         <form role="search" class="row g-3 mt-3 align-items-end" on:submit=on_submit aria-label="Ricerca degli enti">
-            <div class="col-12 col-lg-4">
+            <div class="col-12 col-lg-3">
                 <div class="form-group mb-0">
                     <label for="search-q" class="active">"Nome dell'ente"</label>
                     <input
@@ -279,7 +279,7 @@ pub fn Authorities() -> impl IntoView {
                     </select>
                 </div>
             </div>
-            <div class="col-12 col-sm-6 col-lg-3">
+            <div class="col-12 col-sm-6 col-lg-2">
                 <div class="select-wrapper">
                     <label for="sort">"Ordina per"</label>
                     <select id="sort" name="ordina" on:change=on_sort>
@@ -296,7 +296,7 @@ pub fn Authorities() -> impl IntoView {
                     </select>
                 </div>
             </div>
-            <div class="col-12 col-sm-6 col-lg-3">
+            <div class="col-12 col-sm-6 col-lg-2">
                 <div class="select-wrapper">
                     <label for="filter-support">"Può chiedere supporto"</label>
                     <select id="filter-support" name="supporto" on:change=on_support>
