@@ -10,6 +10,12 @@ use sea_orm::{DatabaseConnection, EntityTrait, FromQueryResult, QueryOrder, Quer
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
+/// The codes (sigle) of Lombardy's 12 provinces: fixed reference data, checked against the bundled
+/// ISTAT list by a test.
+pub const PROVINCES: [&str; 12] = [
+    "BG", "BS", "CO", "CR", "LC", "LO", "MB", "MI", "MN", "PV", "SO", "VA",
+];
+
 /// One authority with its folded name for search.
 #[derive(Debug, Clone)]
 pub struct Entry {
@@ -145,4 +151,18 @@ async fn load(db: &DatabaseConnection, version: i64) -> Result<Snapshot, sea_orm
         by_code,
         province_names,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_province_codes_match_the_istat_list() {
+        let mut from_csv: Vec<String> = crate::seed::PROVINCES_CSV
+            .lines()
+            .skip(1)
+            .filter_map(|l| l.split(',').nth(2).map(str::to_owned))
+            .collect();
+        from_csv.sort();
+        assert_eq!(from_csv, super::PROVINCES);
+    }
 }

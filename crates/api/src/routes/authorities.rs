@@ -19,11 +19,6 @@ use serde::Deserialize;
 use std::collections::HashMap;
 use utoipa::IntoParams;
 
-/// The sigle of Lombardy's provinces.
-const PROVINCES: [&str; 12] = [
-    "BG", "BS", "CO", "CR", "LC", "LO", "MB", "MI", "MN", "PV", "SO", "VA",
-];
-
 #[derive(Debug, Clone, Copy)]
 enum Sort {
     Name,
@@ -77,7 +72,7 @@ pub async fn list_authorities(
         .as_deref()
         .filter(|p| !p.trim().is_empty())
         .and_then(|p| match ProvinceCode::parse(p) {
-            Ok(p) if PROVINCES.contains(&p.as_str()) => Some(p),
+            Ok(p) if crate::registry::PROVINCES.contains(&p.as_str()) => Some(p),
             Ok(p) => {
                 errors.push(FieldError {
                     field: "province".into(),

@@ -29,9 +29,6 @@ use std::collections::BTreeSet;
 use utoipa::IntoParams;
 
 const STAFF: [Role; 3] = [Role::Expert, Role::Coordinator, Role::Secretariat];
-const PROVINCES: [&str; 12] = [
-    "BG", "BS", "CO", "CR", "LC", "LO", "MB", "MI", "MN", "PV", "SO", "VA",
-];
 
 fn task_forces_of(grants: &[role_grant::Model], role: Role) -> Vec<TaskForce> {
     let set: BTreeSet<TaskForce> = grants
@@ -92,7 +89,7 @@ fn check_fields(
         });
     }
     for (i, p) in provinces.into_iter().flatten().enumerate() {
-        if !PROVINCES.contains(&p.as_str()) {
+        if !crate::registry::PROVINCES.contains(&p.as_str()) {
             errors.push(FieldError {
                 field: format!("provinces[{i}]"),
                 message: format!("{p} non è una provincia lombarda"),

@@ -282,6 +282,25 @@ pub async fn create_meeting(
         .json(dto))
 }
 
+/// Whether a sight covers a meeting: `None` if not, else `Some(only)` with the authorities whose
+/// invitations the caller may see (`None` for all).
+async fn sees(
+    db: &DatabaseConnection,
+    sight: &Sight,
+    m: &meeting::Model,
+) -> Result<Option<Option<BTreeSet<String>>>, sea_orm::DbErr> {
+    Ok(match sight {
+        Sight::All => Some(None),
+        Sight::Province(p) => p.contains(&m.province).then_some(None),
+        Sight::Authorities(own) => meeting_invitation::Entity::find()
+            .filter(meeting_invitation::Column::MeetingId.eq(m.id))
+            .filter(meeting_invitation::Column::AuthorityCode.is_in(own.iter().cloned()))
+            .one(db)
+            .await?
+            .map(|_| Some(own.clone())),
+    })
+}
+
 async fn visible(
     db: &DatabaseConnection,
     caller: &Caller,
@@ -291,23 +310,9 @@ async fn visible(
         .one(db)
         .await?
         .ok_or_else(|| ApiError::not_found("L'incontro"))?;
-    match sight(caller) {
-        Sight::All => Ok((m, None)),
-        Sight::Province(p) if p.contains(&m.province) => Ok((m, None)),
-        Sight::Province(_) => Err(ApiError::not_found("L'incontro")),
-        Sight::Authorities(own) => {
-            let invited = meeting_invitation::Entity::find()
-                .filter(meeting_invitation::Column::MeetingId.eq(id))
-                .filter(meeting_invitation::Column::AuthorityCode.is_in(own.iter().cloned()))
-                .one(db)
-                .await?
-                .is_some();
-            if invited {
-                Ok((m, Some(own)))
-            } else {
-                Err(ApiError::not_found("L'incontro"))
-            }
-        }
+    match sees(db, &sight(caller), &m).await? {
+        Some(only) => Ok((m, only)),
+        None => Err(ApiError::not_found("L'incontro")),
     }
 }
 
@@ -331,9 +336,10 @@ pub async fn list_meetings(
         .order_by_asc(meeting::Column::StartsAt)
         .all(db.get_ref())
         .await?;
+    let sight = sight(&caller);
     let mut out = Vec::new();
     for m in rows {
-        if let Ok((m, only)) = visible(&db, &caller, m.id).await {
+        if let Some(only) = sees(&db, &sight, &m).await? {
             out.push(meeting_dto(db.get_ref(), &snapshot, m, only.as_ref()).await?);
         }
     }
