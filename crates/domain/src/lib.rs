@@ -7,10 +7,12 @@
 //! The `openapi` feature adds `utoipa::ToSchema` derives for the server's OpenAPI document.
 
 pub mod audit;
+pub mod calendar;
 pub mod dto;
 pub mod ids;
 pub mod onboarding;
 pub mod reference;
+pub mod request;
 pub mod roles;
 pub mod text;
 pub mod values;
@@ -19,6 +21,7 @@ pub use audit::AuditAction;
 pub use ids::*;
 pub use onboarding::{Office, RegistrationStatus};
 pub use reference::*;
+pub use request::{ActivityKind, RequestAction, RequestStatus, SupportKind, SupportMode, Urgency};
 pub use roles::*;
 pub use values::*;
 
