@@ -372,7 +372,7 @@ mod tests {
                             }
                             Some(_)
                                 if action == A::Reopen
-                                    && !ctx.days_since_completed.is_some_and(|d| d <= 30) =>
+                                    && ctx.days_since_completed.is_none_or(|d| d > 30) =>
                             {
                                 Err(Refusal::ReopenWindowClosed)
                             }
