@@ -12,9 +12,11 @@
 //! tokens are cleared and the session-expired callback (set by [`crate::session`]) runs.
 
 use affianca_domain::dto::{
-    AuditEvent, Authority, CreateUserRequest, FieldError, Grant, GrantRequest, LoginRequest, Me,
-    Page, Problem, Procedure, ProgrammeStatus, Province, RefreshRequest, TaskForceInfo,
-    TokenResponse, User,
+    AppointCoordinatorRequest, AuditEvent, Authority, CreateExpertRequest, CreateMeetingRequest,
+    CreatePhaseRequest, CreateUserRequest, EnableAuthoritiesRequest, EnableAuthoritiesResult,
+    ExpertProfile, FieldError, Grant, GrantRequest, LoginRequest, Me, Meeting, Page, Phase,
+    Problem, Procedure, ProgrammeStatus, Province, RefreshRequest, RsvpRequest, TaskForceInfo,
+    TokenResponse, UpdateExpertRequest, User,
 };
 use affianca_domain::{
     AuditAction, AuthorityKind, GrantId, IstatCode, ProvinceCode, Role, TaskForce, UserId,
@@ -923,4 +925,162 @@ mod tests {
         assert_eq!(header_file_name("a\nb.pdf"), "a_b.pdf");
         assert_eq!(header_file_name("  "), "protocollo.pdf");
     }
+}
+
+// ---- downloads ---------------------------------------------------------------------------------
+
+/// `GET` of a file (CSV, calendar): its bytes.
+pub async fn download(path: &str) -> Result<Vec<u8>, ApiError> {
+    let url = format!("{BASE}{path}");
+    let resp = send_authed(|| Request::get(&url)).await?;
+    if resp.ok() {
+        resp.binary().await.map_err(|_| ApiError::Decode)
+    } else {
+        Err(error_of(resp).await)
+    }
+}
+
+// ---- experts and coordinators ------------------------------------------------------------------
+
+/// `GET /experts` with optional task force, province and name filters.
+pub async fn experts(
+    task_force: Option<TaskForce>,
+    province: Option<ProvinceCode>,
+    q: &str,
+) -> Result<Vec<ExpertProfile>, ApiError> {
+    let mut query: Vec<(&str, String)> = Vec::new();
+    if let Some(tf) = task_force {
+        query.push(("task_force", tf.code().to_owned()));
+    }
+    if let Some(p) = province {
+        query.push(("province", p.to_string()));
+    }
+    if !q.trim().is_empty() {
+        query.push(("q", q.trim().to_owned()));
+    }
+    get("/experts", &query).await
+}
+
+/// `GET /experts/{user_id}`: the profile and its `ETag` (for the `If-Match` of a change).
+pub async fn expert(id: UserId) -> Result<(ExpertProfile, String), ApiError> {
+    let url = format!("{BASE}/experts/{id}");
+    let resp = send_authed(|| Request::get(&url)).await?;
+    let etag = resp.headers().get("etag").unwrap_or_default();
+    Ok((decode(resp).await?, etag))
+}
+
+/// `POST /experts` (secretariat): the account, its grants and the profile; e-mails a link to
+/// set the password.
+pub async fn create_expert(body: &CreateExpertRequest) -> Result<ExpertProfile, ApiError> {
+    post("/experts", body).await
+}
+
+/// `PATCH /experts/{user_id}` guarded by `If-Match`.
+pub async fn update_expert(
+    id: UserId,
+    etag: &str,
+    body: &UpdateExpertRequest,
+) -> Result<(ExpertProfile, String), ApiError> {
+    let url = format!("{BASE}/experts/{id}");
+    let body = serde_json::to_string(body).map_err(|_| ApiError::Decode)?;
+    let resp = send_authed_with_body(
+        || Request::patch(&url).header("If-Match", etag),
+        Some(&body),
+    )
+    .await?;
+    let etag = resp.headers().get("etag").unwrap_or_default();
+    Ok((decode(resp).await?, etag))
+}
+
+/// `POST /task-forces/{code}/coordinators` (secretariat).
+pub async fn appoint_coordinator(tf: TaskForce, user_id: UserId) -> Result<(), ApiError> {
+    let path = format!("/task-forces/{}/coordinators", tf.code());
+    let url = format!("{BASE}{path}");
+    let body = serde_json::to_string(&AppointCoordinatorRequest { user_id })
+        .map_err(|_| ApiError::Decode)?;
+    no_content(send_authed_with_body(|| Request::post(&url), Some(&body)).await?).await
+}
+
+/// `DELETE /task-forces/{code}/coordinators/{user_id}` (secretariat).
+pub async fn remove_coordinator(tf: TaskForce, user_id: UserId) -> Result<(), ApiError> {
+    delete(&format!(
+        "/task-forces/{}/coordinators/{user_id}",
+        tf.code()
+    ))
+    .await
+}
+
+// ---- programme phases --------------------------------------------------------------------------
+
+/// `GET /phases`, by start date.
+pub async fn phases() -> Result<Vec<Phase>, ApiError> {
+    get("/phases", &[]).await
+}
+
+/// `GET /phases/{id}`.
+pub async fn phase(id: i64) -> Result<Phase, ApiError> {
+    get(&format!("/phases/{id}"), &[]).await
+}
+
+/// `POST /phases` (secretariat).
+pub async fn create_phase(body: &CreatePhaseRequest) -> Result<Phase, ApiError> {
+    post("/phases", body).await
+}
+
+/// `GET /phases/{id}/authorities`: the authorities the phase enables.
+pub async fn phase_authorities(id: i64) -> Result<Vec<Authority>, ApiError> {
+    get(&format!("/phases/{id}/authorities"), &[]).await
+}
+
+/// `POST /phases/{id}/authorities` with a list of ISTAT codes (all or nothing).
+pub async fn enable_authorities(
+    id: i64,
+    istat_codes: Vec<String>,
+) -> Result<EnableAuthoritiesResult, ApiError> {
+    post(
+        &format!("/phases/{id}/authorities"),
+        &EnableAuthoritiesRequest { istat_codes },
+    )
+    .await
+}
+
+/// `POST /phases/{id}/authorities` with a CSV file (the code in the first column).
+pub async fn enable_authorities_csv(
+    id: i64,
+    file: &web_sys::File,
+) -> Result<EnableAuthoritiesResult, ApiError> {
+    let url = format!("{BASE}/phases/{id}/authorities");
+    let resp = send_authed_finished(
+        || Request::post(&url).header("Content-Type", "text/csv"),
+        |req| req.body(file.clone()),
+    )
+    .await?;
+    decode(resp).await
+}
+
+/// `DELETE /phases/{id}/authorities/{istat_code}`.
+pub async fn remove_phase_authority(id: i64, code: &IstatCode) -> Result<(), ApiError> {
+    delete(&format!("/phases/{id}/authorities/{code}")).await
+}
+
+// ---- province meetings -------------------------------------------------------------------------
+
+/// `GET /meetings`: those the caller may see, soonest first.
+pub async fn meetings() -> Result<Vec<Meeting>, ApiError> {
+    get("/meetings", &[]).await
+}
+
+/// `GET /meetings/{id}`.
+pub async fn meeting(id: i64) -> Result<Meeting, ApiError> {
+    get(&format!("/meetings/{id}"), &[]).await
+}
+
+/// `POST /meetings` (secretariat): schedules it and notifies the invited authorities.
+pub async fn create_meeting(body: &CreateMeetingRequest) -> Result<Meeting, ApiError> {
+    post("/meetings", body).await
+}
+
+/// `POST /meetings/{id}/rsvp`: an invited authority confirms or declines.
+pub async fn rsvp(id: i64, body: &RsvpRequest) -> Result<Meeting, ApiError> {
+    post(&format!("/meetings/{id}/rsvp"), body).await
 }

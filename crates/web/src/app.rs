@@ -8,9 +8,12 @@ use crate::pages::{
 };
 use crate::pages::{
     delegates::Delegates,
+    experts::{ExpertDetail, Experts, STAFF},
     invitation::AcceptInvitation,
+    meetings::{MeetingDetail, Meetings},
     notifications::Notifications,
     password_reset::{ForgotPassword, ResetPassword},
+    phases::{PhaseDetail, Phases},
     registrations::{RegistrationDetail, Registrations},
     sign_up::SignUp,
 };
@@ -55,17 +58,35 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("registrazioni") view=Registrations/>
                     <Route path=path!("registrazioni/:id") view=RegistrationDetail/>
                     <Route path=path!("notifiche") view=Notifications/>
+                    <Route path=path!("incontri") view=Meetings/>
+                    <Route path=path!("incontri/:id") view=MeetingDetail/>
+                    <Route
+                        path=path!("esperti")
+                        view=|| view! { <RequireRole roles=&STAFF><Experts/></RequireRole> }
+                    />
+                    <Route
+                        path=path!("esperti/:id")
+                        view=|| view! { <RequireRole roles=&STAFF><ExpertDetail/></RequireRole> }
+                    />
+                    <Route
+                        path=path!("fasi")
+                        view=|| view! { <RequireRole roles=&[Role::Secretariat]><Phases/></RequireRole> }
+                    />
+                    <Route
+                        path=path!("fasi/:id")
+                        view=|| view! { <RequireRole roles=&[Role::Secretariat]><PhaseDetail/></RequireRole> }
+                    />
                     <Route
                         path=path!("amministrazione/registro")
-                        view=|| view! { <RequireRole role=Role::Admin><AuditLog/></RequireRole> }
+                        view=|| view! { <RequireRole roles=&[Role::Admin]><AuditLog/></RequireRole> }
                     />
                     <Route
                         path=path!("amministrazione/utenti")
-                        view=|| view! { <RequireRole role=Role::Admin><Users/></RequireRole> }
+                        view=|| view! { <RequireRole roles=&[Role::Admin]><Users/></RequireRole> }
                     />
                     <Route
                         path=path!("amministrazione/utenti/:id")
-                        view=|| view! { <RequireRole role=Role::Admin><UserDetail/></RequireRole> }
+                        view=|| view! { <RequireRole roles=&[Role::Admin]><UserDetail/></RequireRole> }
                     />
                 </ParentRoute>
             </Routes>

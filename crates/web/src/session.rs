@@ -109,6 +109,11 @@ impl Session {
         })
     }
 
+    /// Whether the signed-in user holds any of `roles`.
+    pub fn has_any_role(&self, roles: &[Role]) -> bool {
+        roles.iter().any(|r| self.has_role(*r))
+    }
+
     /// The signed-in user's id.
     pub fn user_id(&self) -> Option<UserId> {
         self.state.with(|s| match s {

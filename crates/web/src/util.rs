@@ -150,43 +150,73 @@ pub fn day_end(day: &str) -> Option<String> {
 /// An instant (milliseconds since the epoch) as a local date and time in Italian
 /// (`26/11/2026, 10:30:00`), in the browser's time zone.
 pub fn format_datetime(epoch_millis: i64) -> String {
-    locale_string(epoch_millis, true)
+    locale_string(epoch_millis, &[DAY, MONTH, YEAR, HOUR, MINUTE, SECOND])
 }
 
 /// An instant (milliseconds since the epoch) as a local date in Italian (`26/11/2026`).
 pub fn format_date(epoch_millis: i64) -> String {
-    locale_string(epoch_millis, false)
+    locale_string(epoch_millis, &[DAY, MONTH, YEAR])
 }
 
+/// An appointment in words, in the browser's time zone: `giovedì 10 dicembre 2026 alle ore 10:00`.
+pub fn format_appointment(epoch_millis: i64) -> String {
+    locale_string(
+        epoch_millis,
+        &[
+            ("weekday", "long"),
+            ("day", "numeric"),
+            ("month", "long"),
+            YEAR,
+            HOUR,
+            MINUTE,
+        ],
+    )
+}
+
+const DAY: (&str, &str) = ("day", "2-digit");
+const MONTH: (&str, &str) = ("month", "2-digit");
+const YEAR: (&str, &str) = ("year", "numeric");
+const HOUR: (&str, &str) = ("hour", "2-digit");
+const MINUTE: (&str, &str) = ("minute", "2-digit");
+const SECOND: (&str, &str) = ("second", "2-digit");
+
 #[cfg(target_arch = "wasm32")]
-fn locale_string(epoch_millis: i64, with_time: bool) -> String {
+fn locale_string(epoch_millis: i64, fields: &[(&str, &str)]) -> String {
     use wasm_bindgen::JsValue;
     // Milliseconds since the epoch are exact in an f64 for any date of interest.
     #[allow(clippy::cast_precision_loss)]
     let date = js_sys::Date::new(&JsValue::from_f64(epoch_millis as f64));
     let options = js_sys::Object::new();
-    let mut fields = vec![
-        ("day", "2-digit"),
-        ("month", "2-digit"),
-        ("year", "numeric"),
-    ];
-    if with_time {
-        fields.extend([
-            ("hour", "2-digit"),
-            ("minute", "2-digit"),
-            ("second", "2-digit"),
-        ]);
-    }
     for (k, v) in fields {
-        let _ = js_sys::Reflect::set(&options, &k.into(), &v.into());
+        let _ = js_sys::Reflect::set(&options, &(*k).into(), &(*v).into());
     }
     date.to_locale_string("it-IT", &options).into()
 }
 
 /// Outside the browser (unit tests) there is no locale: the raw instant.
 #[cfg(not(target_arch = "wasm32"))]
-fn locale_string(epoch_millis: i64, _with_time: bool) -> String {
+fn locale_string(epoch_millis: i64, _fields: &[(&str, &str)]) -> String {
     format!("{epoch_millis} ms")
+}
+
+/// The value of a `datetime-local` input (`2026-12-10T10:00`, the browser's time zone) as an
+/// instant in UTC.
+#[cfg(target_arch = "wasm32")]
+pub fn local_input_to_utc(value: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    // `YYYY-MM-DDTHH:MM` without an offset is read by JavaScript as local time.
+    if value.len() < 16 || value.as_bytes().get(10) != Some(&b'T') {
+        return None;
+    }
+    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(value));
+    if date.get_time().is_nan() {
+        return None;
+    }
+    String::from(date.to_iso_string()).parse().ok()
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+pub fn local_input_to_utc(value: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    format!("{value}:00Z").parse().ok()
 }
 
 /// Where a grant applies, in words: "intera regione", "provincia BG", "ente 016024",
@@ -319,4 +349,33 @@ mod tests {
         assert_eq!(count_authorities(1), "1 ente trovato");
         assert_eq!(count_authorities(1502), "1502 enti trovati");
     }
+}
+
+/// Saves bytes as a download named `name` of type `mime` (through an object URL).
+pub fn save_file(bytes: &[u8], name: &str, mime: &str) -> Option<()> {
+    use wasm_bindgen::JsCast;
+    use web_sys::js_sys::{Array, Uint8Array};
+    let parts = Array::new();
+    parts.push(&Uint8Array::from(bytes));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime);
+    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options).ok()?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob).ok()?;
+    let link: web_sys::HtmlAnchorElement = web_sys::window()?
+        .document()?
+        .create_element("a")
+        .ok()?
+        .dyn_into()
+        .ok()?;
+    link.set_href(&url);
+    link.set_download(name);
+    link.click();
+    // Give the browser time to start the download before freeing the data.
+    leptos::prelude::set_timeout(
+        move || {
+            let _ = web_sys::Url::revoke_object_url(&url);
+        },
+        std::time::Duration::from_secs(60),
+    );
+    Some(())
 }

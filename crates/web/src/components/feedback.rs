@@ -52,8 +52,30 @@ pub fn field_label(field: &str) -> String {
             _ => format!("Ruolo {n}"),
         };
     }
+    // `istat_codes[3]` → "Codice 4" (a list typed or pasted in a form).
+    if let Some(rest) = field.strip_prefix("istat_codes[")
+        && let Some(index) = rest.strip_suffix(']')
+        && let Ok(index) = index.parse::<usize>()
+    {
+        return format!("Codice {}", index + 1);
+    }
     match field {
         "email" => "Email".into(),
+        "task_forces" | "task_force" => "Task force".into(),
+        "provinces" => "Province".into(),
+        "professional_profile" => "Profilo professionale".into(),
+        "max_concurrent_requests" => "Richieste contemporanee".into(),
+        "name" => "Nome".into(),
+        "start_date" => "Data di inizio".into(),
+        "description" => "Descrizione".into(),
+        "istat_codes" => "Codici ISTAT".into(),
+        "file" => "File".into(),
+        "starts_at" => "Data e ora".into(),
+        "duration_minutes" => "Durata".into(),
+        "place" => "Luogo".into(),
+        "agenda" => "Ordine del giorno".into(),
+        "attendees" => "Partecipanti".into(),
+        "user_id" => "Utente".into(),
         "password" => "Password".into(),
         "full_name" => "Nome".into(),
         "grants" => "Ruoli".into(),
@@ -93,5 +115,7 @@ mod tests {
         assert_eq!(field_label("grants[2].role"), "Ruolo 3");
         assert_eq!(field_label("full_name"), "Nome");
         assert_eq!(field_label("something_else"), "something_else");
+        assert_eq!(field_label("istat_codes[3]"), "Codice 4");
+        assert_eq!(field_label("riga 7"), "riga 7");
     }
 }

@@ -8,28 +8,36 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_location;
 
-/// The sections in the navigation bar: (path, label, id, role needed to see it).
-const SECTIONS: [(&str, &str, &str, Option<Role>); 6] = [
-    ("/", "Home", "nav-home", None),
-    ("/enti", "Enti", "nav-enti", None),
-    ("/procedimenti", "Procedimenti", "nav-procedimenti", None),
+/// The sections in the navigation bar: (path, label, id, roles that see it; none = everyone).
+const SECTIONS: [(&str, &str, &str, &[Role]); 9] = [
+    ("/", "Home", "nav-home", &[]),
+    ("/enti", "Enti", "nav-enti", &[]),
+    ("/procedimenti", "Procedimenti", "nav-procedimenti", &[]),
+    ("/incontri", "Incontri", "nav-incontri", &[]),
+    (
+        "/esperti",
+        "Esperti",
+        "nav-esperti",
+        &crate::pages::experts::STAFF,
+    ),
+    ("/fasi", "Fasi", "nav-fasi", &[Role::Secretariat]),
     (
         "/registrazioni",
         "Registrazioni",
         "nav-registrazioni",
-        Some(Role::Secretariat),
+        &[Role::Secretariat],
     ),
     (
         "/amministrazione/utenti",
         "Utenti",
         "nav-utenti",
-        Some(Role::Admin),
+        &[Role::Admin],
     ),
     (
         "/amministrazione/registro",
         "Registro attività",
         "nav-registro",
-        Some(Role::Admin),
+        &[Role::Admin],
     ),
 ];
 
@@ -135,7 +143,7 @@ pub fn Header() -> impl IntoView {
                                 <ul class="navbar-nav">
                                     {move || SECTIONS
                                         .into_iter()
-                                        .filter(|(.., role)| role.is_none_or(|r| session.has_role(r)))
+                                        .filter(|(.., roles)| roles.is_empty() || session.has_any_role(roles))
                                         .map(|(path, label, id, _)| {
                                             view! {
                                                 <li class="nav-item">

@@ -1,5 +1,7 @@
 //! Parts shared by several pages.
 
+pub mod choice;
+pub mod crumbs;
 pub mod feedback;
 pub mod form;
 pub mod grant_fields;

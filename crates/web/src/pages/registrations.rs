@@ -419,35 +419,6 @@ fn Summary(registration: Registration) -> impl IntoView {
     }
 }
 
-/// Saves bytes as a PDF download named `name` (through an object URL).
-fn save_pdf(bytes: &[u8], name: &str) -> Option<()> {
-    use wasm_bindgen::JsCast;
-    use web_sys::js_sys::{Array, Uint8Array};
-    let parts = Array::new();
-    parts.push(&Uint8Array::from(bytes));
-    let options = web_sys::BlobPropertyBag::new();
-    options.set_type("application/pdf");
-    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options).ok()?;
-    let url = web_sys::Url::create_object_url_with_blob(&blob).ok()?;
-    let link: web_sys::HtmlAnchorElement = web_sys::window()?
-        .document()?
-        .create_element("a")
-        .ok()?
-        .dyn_into()
-        .ok()?;
-    link.set_href(&url);
-    link.set_download(name);
-    link.click();
-    // Give the browser time to start the download before freeing the data.
-    set_timeout(
-        move || {
-            let _ = web_sys::Url::revoke_object_url(&url);
-        },
-        std::time::Duration::from_secs(60),
-    );
-    Some(())
-}
-
 #[component]
 fn ProtocolInfo(registration: Registration) -> impl IntoView {
     let id = registration.id;
@@ -464,7 +435,7 @@ fn ProtocolInfo(registration: Registration) -> impl IntoView {
             busy.try_set(false);
             match result {
                 Ok(bytes) => {
-                    if save_pdf(&bytes, &name).is_none() {
+                    if crate::util::save_file(&bytes, &name, "application/pdf").is_none() {
                         failure.try_set(Some(ApiError::Decode));
                     }
                 }
