@@ -12,6 +12,7 @@ mod m20261126_000006_action_tokens;
 mod m20261126_000007_phases;
 mod m20261126_000008_expert_profiles;
 mod m20261126_000009_meetings;
+mod m20261126_000010_support_requests;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000007_phases::Migration),
             Box::new(m20261126_000008_expert_profiles::Migration),
             Box::new(m20261126_000009_meetings::Migration),
+            Box::new(m20261126_000010_support_requests::Migration),
         ]
     }
 }

@@ -14,6 +14,7 @@ pub mod password_reset;
 pub mod phases;
 pub mod registrations;
 pub mod status;
+pub mod support_requests;
 pub mod users;
 
 /// Registers every route (and its OpenAPI operation).
@@ -62,6 +63,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(phases::enable_authorities)
             .service(phases::remove_phase_authority)
             .service(phases::programme_status)
+            .service(support_requests::create_request)
+            .service(support_requests::list_requests)
+            .service(support_requests::export_requests)
+            .service(support_requests::get_request)
+            .service(support_requests::update_request)
+            .service(support_requests::transition)
             .service(notifications::list_notifications)
             .service(notifications::unread_count)
             .service(notifications::mark_read)

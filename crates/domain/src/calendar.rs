@@ -115,12 +115,42 @@ pub fn working_days_between(start: NaiveDate, end: NaiveDate, holds: &[Hold]) ->
     counted
 }
 
+/// The calendar day in Italy of an instant (Europe/Rome: UTC+1, and UTC+2 from 01:00 UTC of the
+/// last Sunday of March to 01:00 UTC of the last Sunday of October, the EU rule).
+pub fn rome_date(t: chrono::DateTime<chrono::Utc>) -> NaiveDate {
+    let year = t.year();
+    let last_sunday = |month: u32| {
+        let last =
+            NaiveDate::from_ymd_opt(year, month, 31).expect("March and October have 31 days");
+        last - Days::new(u64::from(last.weekday().num_days_from_sunday()))
+    };
+    let at_one = |d: NaiveDate| d.and_hms_opt(1, 0, 0).expect("01:00").and_utc();
+    let summer = t >= at_one(last_sunday(3)) && t < at_one(last_sunday(10));
+    (t + chrono::Duration::hours(if summer { 2 } else { 1 })).date_naive()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn day(s: &str) -> NaiveDate {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn days_are_counted_in_rome() {
+        let at = |s: &str| s.parse::<chrono::DateTime<chrono::Utc>>().unwrap();
+        // Winter: UTC+1.
+        assert_eq!(rome_date(at("2026-12-31T22:59:59Z")), day("2026-12-31"));
+        assert_eq!(rome_date(at("2026-12-31T23:00:00Z")), day("2027-01-01"));
+        // Summer: UTC+2.
+        assert_eq!(rome_date(at("2026-07-01T21:59:00Z")), day("2026-07-01"));
+        assert_eq!(rome_date(at("2026-07-01T22:00:00Z")), day("2026-07-02"));
+        // The change: last Sunday of March 2026 is the 29th, of October the 25th.
+        assert_eq!(rome_date(at("2026-03-28T23:30:00Z")), day("2026-03-29"));
+        assert_eq!(rome_date(at("2026-03-29T22:30:00Z")), day("2026-03-30"));
+        assert_eq!(rome_date(at("2026-10-25T22:30:00Z")), day("2026-10-25"));
+        assert_eq!(rome_date(at("2026-10-24T22:30:00Z")), day("2026-10-25"));
     }
 
     #[test]

@@ -724,3 +724,6 @@ pub struct RsvpRequest {
     #[serde(default)]
     pub attendees: i32,
 }
+
+mod support;
+pub use support::*;

@@ -24,6 +24,12 @@ enum Access {
     /// An object only these roles (or its owner, who is none of the demo users) may see: other
     /// signed-in users get 404, so its existence does not leak; anonymous callers 401.
     Scoped(&'static [Role]),
+    /// An object `allowed` roles may act on; `seeing` roles see it but may not act (403); other
+    /// signed-in users get 404; anonymous callers 401.
+    Acting {
+        allowed: &'static [Role],
+        seeing: &'static [Role],
+    },
 }
 
 struct Req {
@@ -108,6 +114,45 @@ struct Case {
     access: Access,
     /// The request a permitted caller makes (it must succeed with 2xx).
     request: Build,
+}
+
+/// The roles that take part in the programme's requests (all but the admin).
+const PROGRAMME: &[Role] = &[
+    Role::AuthorityRep,
+    Role::AuthorityDelegate,
+    Role::Expert,
+    Role::Coordinator,
+    Role::Secretariat,
+    Role::Observer,
+];
+
+/// Creates a support request for `istat` as `token`'s user and moves it with `moves` (as the
+/// tokens given with each move); returns its id.
+async fn support_request(app: &TestApp, token: &str, istat: &str, moves: &[(&str, Value)]) -> i64 {
+    let res = app
+        .post_json(
+            "/api/v1/support-requests",
+            Some(token),
+            &json!({"istat_code": istat, "procedure": "PDC", "subject": "Matrice", "description": "Prova", "support_kind": "other"}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let id = res.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    for (who, body) in moves {
+        let res = app
+            .request(
+                Method::POST,
+                &format!("/api/v1/support-requests/{id}/transitions"),
+                Some(who),
+            )
+            .header("if-match", "*")
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "{body}");
+    }
+    id
 }
 
 fn cases() -> Vec<Case> {
@@ -543,6 +588,96 @@ fn cases() -> Vec<Case> {
             },
         },
         Case {
+            op: "POST /api/v1/support-requests",
+            access: Roles(&[Role::AuthorityRep, Role::AuthorityDelegate]),
+            request: |_, role| {
+                let istat = if role == Some(Role::AuthorityDelegate) {
+                    "017029"
+                } else {
+                    "016024"
+                };
+                Req::new(Method::POST, "/api/v1/support-requests").body(json!({
+                    "istat_code": istat, "procedure": "PDC", "subject": "Matrice",
+                    "description": "Prova", "support_kind": "other"
+                }))
+            },
+        },
+        Case {
+            op: "GET /api/v1/support-requests",
+            access: Roles(PROGRAMME),
+            request: |_, _| Req::new(Method::GET, "/api/v1/support-requests?status=submitted"),
+        },
+        Case {
+            op: "GET /api/v1/support-requests.csv",
+            access: Roles(PROGRAMME),
+            request: |_, _| Req::new(Method::GET, "/api/v1/support-requests.csv"),
+        },
+        Case {
+            // Assigned to the demo expert, of Bergamo (BG), building and planning.
+            op: "GET /api/v1/support-requests/{id}",
+            access: Scoped(&[
+                Role::AuthorityRep,
+                Role::Expert,
+                Role::Coordinator,
+                Role::Secretariat,
+                Role::Observer,
+            ]),
+            request: |ctx, _| {
+                Req::new(
+                    Method::GET,
+                    format!("/api/v1/support-requests/{}", ctx.ids["sr_assigned"]),
+                )
+            },
+        },
+        Case {
+            // A draft: only its authority sees it.
+            op: "PATCH /api/v1/support-requests/{id}",
+            access: Scoped(&[Role::AuthorityRep]),
+            request: |ctx, _| {
+                Req::new(
+                    Method::PATCH,
+                    format!("/api/v1/support-requests/{}", ctx.ids["sr_draft"]),
+                )
+                .header("if-match", "*")
+                .body(json!({"subject": "Matrice modificata"}))
+            },
+        },
+        Case {
+            // Each role makes the move that is theirs on a request in the right status; the
+            // observer sees the request but may not move it.
+            op: "POST /api/v1/support-requests/{id}/transitions",
+            access: Acting {
+                allowed: &[
+                    Role::AuthorityRep,
+                    Role::AuthorityDelegate,
+                    Role::Expert,
+                    Role::Coordinator,
+                    Role::Secretariat,
+                ],
+                seeing: &[Role::Observer],
+            },
+            request: |ctx, role| {
+                let (key, body) = match role {
+                    Some(Role::AuthorityRep) => ("sr_draft_rep", json!({"action": "submit"})),
+                    Some(Role::AuthorityDelegate) => ("sr_draft_bs", json!({"action": "submit"})),
+                    Some(Role::Expert) => ("sr_assigned_start", json!({"action": "start"})),
+                    Some(Role::Coordinator) => {
+                        ("sr_submitted_coord", json!({"action": "take_charge"}))
+                    }
+                    Some(Role::Secretariat) => {
+                        ("sr_submitted_sec", json!({"action": "take_charge"}))
+                    }
+                    _ => ("sr_submitted_obs", json!({"action": "take_charge"})),
+                };
+                Req::new(
+                    Method::POST,
+                    format!("/api/v1/support-requests/{}/transitions", ctx.ids[key]),
+                )
+                .header("if-match", "*")
+                .body(body)
+            },
+        },
+        Case {
             op: "GET /api/v1/notifications",
             access: AnyUser,
             request: |_, _| Req::new(Method::GET, "/api/v1/notifications"),
@@ -830,6 +965,57 @@ async fn every_operation_answers_each_role_as_the_matrix_says() {
         "meeting",
         res.json::<Value>().await.unwrap()["id"].as_i64().unwrap(),
     );
+    // Support requests in the statuses the cases need.
+    {
+        let rep = &tokens[&Role::AuthorityRep];
+        let sec = &tokens[&Role::Secretariat];
+        let experts: Value = app
+            .get("/api/v1/experts?task_force=building_planning", sec)
+            .await
+            .json()
+            .await
+            .unwrap();
+        let anna = experts
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["email"] == "esperta.edilizia@demo.affianca.it")
+            .unwrap()["user_id"]
+            .as_i64()
+            .unwrap();
+        let submit = (rep.as_str(), json!({"action": "submit"}));
+        let assigned = [
+            submit.clone(),
+            (sec.as_str(), json!({"action": "take_charge"})),
+            (
+                sec.as_str(),
+                json!({"action": "assign", "lead_expert": anna}),
+            ),
+        ];
+        ids.insert("sr_draft", support_request(&app, rep, "016024", &[]).await);
+        ids.insert(
+            "sr_draft_rep",
+            support_request(&app, rep, "016024", &[]).await,
+        );
+        ids.insert(
+            "sr_draft_bs",
+            support_request(&app, &tokens[&Role::AuthorityDelegate], "017029", &[]).await,
+        );
+        for key in ["sr_submitted_sec", "sr_submitted_coord", "sr_submitted_obs"] {
+            ids.insert(
+                key,
+                support_request(&app, rep, "016024", std::slice::from_ref(&submit)).await,
+            );
+        }
+        ids.insert(
+            "sr_assigned",
+            support_request(&app, rep, "016024", &assigned).await,
+        );
+        ids.insert(
+            "sr_assigned_start",
+            support_request(&app, rep, "016024", &assigned).await,
+        );
+    }
     let ctx = Ctx {
         reset_tokens: RefCell::new(reset_tokens),
         invitation_tokens: RefCell::new(invitation_tokens),
@@ -855,6 +1041,11 @@ async fn every_operation_answers_each_role_as_the_matrix_says() {
                 (Access::Roles(_), Some(_)) => &[403],
                 (Access::Scoped(allowed), Some(r)) if allowed.contains(&r) => &[200, 201, 204],
                 (Access::Scoped(_), Some(_)) => &[404],
+                (Access::Acting { allowed, .. }, Some(r)) if allowed.contains(&r) => {
+                    &[200, 201, 204]
+                }
+                (Access::Acting { seeing, .. }, Some(r)) if seeing.contains(&r) => &[403],
+                (Access::Acting { .. }, Some(_)) => &[404],
             };
             let token = caller.map(|r| tokens[&r].as_str());
             let status = send(&app, (case.request)(&ctx, caller), token).await;

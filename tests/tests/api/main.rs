@@ -14,4 +14,5 @@ mod meetings;
 mod onboarding;
 mod openapi;
 mod phases;
+mod support_requests;
 mod users;

@@ -1,0 +1,1402 @@
+//! Support requests (DOMAIN.md §4): authority users file drafts and submit them; the secretariat
+//! and the task force's coordinators take them in charge and assign experts; the lead expert
+//! works them; the authority closes them with feedback. Every move goes through the domain's state
+//! machine ([`affianca_domain::request::next_status`]) in one endpoint, guarded by `If-Match`, and
+//! is recorded in the request's history.
+//!
+//! Who sees a request: the authority's users (drafts too), the secretariat, the coordinators of
+//! its task force, the experts assigned to it, observers of its province or the region. Anyone
+//! else gets 404.
+
+use crate::auth::Caller;
+use crate::entities::{
+    procedure, request_assignee, request_transition, role_grant, support_request, user,
+};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Body, Query, etag, if_match};
+use crate::notify::{self, Notice, PublicUrl};
+use crate::registry::{Registry, Snapshot};
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
+use affianca_domain::calendar::{Hold, due_date, rome_date};
+use affianca_domain::dto::{
+    Assignee, CreateSupportRequest, FieldError, Page, PersonRef, ServiceLevels, SupportRequest,
+    SupportRequestSummary, TransitionRecord, TransitionRequest, UpdateSupportRequest,
+};
+use affianca_domain::request::{
+    ASSIGN_DAYS, Context, Relation, TAKE_CHARGE_DAYS, allowed_actions, next_status,
+};
+use affianca_domain::text::fold_for_search;
+use affianca_domain::{
+    IstatCode, ProcedureCode, ProvinceCode, RequestAction, RequestStatus, Role, Scope, SupportKind,
+    SupportMode, TaskForce, Urgency, UserId,
+};
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::sea_query::{Condition, Expr, Query as SqlQuery};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Order,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+};
+use serde::Deserialize;
+use std::collections::{BTreeSet, HashMap};
+use utoipa::IntoParams;
+
+/// The roles that work with requests at all (the admin does not: not programme decisions).
+const PROGRAMME: [Role; 6] = [
+    Role::AuthorityRep,
+    Role::AuthorityDelegate,
+    Role::Expert,
+    Role::Coordinator,
+    Role::Secretariat,
+    Role::Observer,
+];
+
+// ---- who sees what ----------------------------------------------------------------------------
+
+/// The authorities the caller works for (as representative or delegate).
+fn own_authorities(caller: &Caller) -> Vec<String> {
+    caller
+        .grants
+        .iter()
+        .filter(|g| matches!(g.role, Role::AuthorityRep | Role::AuthorityDelegate))
+        .filter_map(|g| match &g.scope {
+            Scope::Authority(c) => Some(c.as_str().to_owned()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The SQL condition selecting the requests the caller may see.
+fn sight(caller: &Caller) -> Condition {
+    let mut staff = Condition::any();
+    let mut sees_all = caller.has_role(Role::Secretariat);
+    let coordinated: Vec<&'static str> = caller
+        .scopes_of(Role::Coordinator)
+        .filter_map(|s| match s {
+            Scope::TaskForce(tf) => Some(tf.code()),
+            _ => None,
+        })
+        .collect();
+    if !coordinated.is_empty() {
+        staff = staff.add(support_request::Column::TaskForce.is_in(coordinated));
+    }
+    if caller.has_role(Role::Expert) {
+        staff = staff.add(
+            support_request::Column::Id.in_subquery(
+                SqlQuery::select()
+                    .column(request_assignee::Column::RequestId)
+                    .from(request_assignee::Entity)
+                    .and_where(request_assignee::Column::UserId.eq(caller.user_id.0))
+                    .to_owned(),
+            ),
+        );
+    }
+    let mut provinces = Vec::new();
+    for s in caller.scopes_of(Role::Observer) {
+        match s {
+            Scope::Region => sees_all = true,
+            Scope::Province(p) => provinces.push(p.as_str().to_owned()),
+            _ => {}
+        }
+    }
+    if !provinces.is_empty() {
+        staff = staff.add(support_request::Column::Province.is_in(provinces));
+    }
+    if sees_all {
+        staff = Condition::all();
+    }
+    // Drafts are the authority's own work: nobody else sees them.
+    let mut cond = Condition::any();
+    if sees_all || !staff.is_empty() {
+        cond = cond.add(
+            Condition::all()
+                .add(support_request::Column::Status.ne(RequestStatus::Draft.code()))
+                .add(staff),
+        );
+    }
+    let own = own_authorities(caller);
+    if !own.is_empty() {
+        cond = cond.add(support_request::Column::AuthorityCode.is_in(own));
+    }
+    if cond.is_empty() {
+        // Sees nothing.
+        cond = cond.add(support_request::Column::Id.lt(0));
+    }
+    cond
+}
+
+/// How the caller stands to a request.
+fn relation(caller: &Caller, r: &support_request::Model) -> Relation {
+    let tf = TaskForce::parse(&r.task_force).ok();
+    Relation {
+        authority: own_authorities(caller).contains(&r.authority_code),
+        secretariat: caller.has_role(Role::Secretariat),
+        coordinator: tf.is_some_and(|tf| {
+            caller
+                .scopes_of(Role::Coordinator)
+                .any(|s| *s == Scope::TaskForce(tf))
+        }),
+        lead_expert: r.lead_expert_id == Some(caller.user_id.0),
+        system: false,
+    }
+}
+
+/// Whether the caller is programme staff (sees internal notes, later).
+pub fn is_staff(caller: &Caller) -> bool {
+    caller.has_role(Role::Secretariat)
+        || caller.has_role(Role::Coordinator)
+        || caller.has_role(Role::Expert)
+}
+
+/// The request, if the caller may see it (404 otherwise).
+pub async fn visible_request(
+    db: &impl ConnectionTrait,
+    caller: &Caller,
+    id: i64,
+) -> ApiResult<support_request::Model> {
+    support_request::Entity::find_by_id(id)
+        .filter(sight(caller))
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("La richiesta"))
+}
+
+// ---- DTOs --------------------------------------------------------------------------------------
+
+fn status_of(s: &str) -> RequestStatus {
+    RequestStatus::parse(s).unwrap_or(RequestStatus::Draft)
+}
+
+/// The service levels of a request, as of `today`.
+pub fn service_levels(r: &support_request::Model, today: NaiveDate) -> ServiceLevels {
+    let late =
+        |due: Option<NaiveDate>, done: Option<DateTime<Utc>>, pending: bool| match (due, done) {
+            (Some(due), Some(done)) => rome_date(done) > due,
+            (Some(due), None) => pending && today > due,
+            _ => false,
+        };
+    let status = status_of(&r.status);
+    let pending = !status.is_final();
+    ServiceLevels {
+        take_charge_due: r.take_charge_due,
+        take_charge_overdue: late(r.take_charge_due, r.taken_at, pending),
+        assign_due: r.assign_due,
+        assign_overdue: late(r.assign_due, r.assigned_at, pending),
+    }
+}
+
+async fn names(
+    db: &impl ConnectionTrait,
+    ids: impl IntoIterator<Item = i64>,
+) -> Result<HashMap<i64, String>, sea_orm::DbErr> {
+    let ids: BTreeSet<i64> = ids.into_iter().collect();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(user::Entity::find()
+        .select_only()
+        .column(user::Column::Id)
+        .column(user::Column::FullName)
+        .filter(user::Column::Id.is_in(ids))
+        .into_tuple::<(i64, String)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect())
+}
+
+fn person(names: &HashMap<i64, String>, id: i64) -> PersonRef {
+    PersonRef {
+        user_id: UserId(id),
+        full_name: names.get(&id).cloned().unwrap_or_default(),
+    }
+}
+
+fn summary(
+    r: &support_request::Model,
+    snapshot: &Snapshot,
+    names: &HashMap<i64, String>,
+    today: NaiveDate,
+) -> SupportRequestSummary {
+    let authority = snapshot.get(&r.authority_code);
+    SupportRequestSummary {
+        id: r.id,
+        istat_code: IstatCode::parse(&r.authority_code)
+            .unwrap_or_else(|_| IstatCode::parse("03").expect("the region's code")),
+        authority_name: authority.map(|a| a.name.clone()).unwrap_or_default(),
+        province: r
+            .province
+            .as_deref()
+            .and_then(|p| ProvinceCode::parse(p).ok()),
+        task_force: TaskForce::parse(&r.task_force).unwrap_or(TaskForce::BuildingPlanning),
+        procedure: ProcedureCode::parse(&r.procedure_code)
+            .unwrap_or_else(|_| ProcedureCode::parse("ALTRO").expect("a code")),
+        subject: r.subject.clone(),
+        status: status_of(&r.status),
+        urgency: Urgency::parse(&r.urgency).unwrap_or(Urgency::Normal),
+        submitted_at: r.submitted_at,
+        updated_at: r.updated_at,
+        service: service_levels(r, today),
+        lead_expert: r.lead_expert_id.map(|id| person(names, id)),
+        version: r.version,
+    }
+}
+
+fn today() -> NaiveDate {
+    rome_date(Utc::now())
+}
+
+fn context(r: &support_request::Model, now: DateTime<Utc>) -> Context {
+    Context {
+        held_from: r.held_from.as_deref().map(status_of),
+        days_since_completed: r.completed_at.map(|c| (now - c).num_days()),
+    }
+}
+
+/// The full DTO of a request for `caller`.
+async fn detail(
+    db: &impl ConnectionTrait,
+    snapshot: &Snapshot,
+    caller: &Caller,
+    r: support_request::Model,
+) -> Result<SupportRequest, sea_orm::DbErr> {
+    let assignees = request_assignee::Entity::find()
+        .filter(request_assignee::Column::RequestId.eq(r.id))
+        .all(db)
+        .await?;
+    let history = request_transition::Entity::find()
+        .filter(request_transition::Column::RequestId.eq(r.id))
+        .order_by_asc(request_transition::Column::Id)
+        .all(db)
+        .await?;
+    let names = names(
+        db,
+        assignees
+            .iter()
+            .map(|a| a.user_id)
+            .chain(history.iter().filter_map(|t| t.actor_id))
+            .chain(r.lead_expert_id)
+            .chain([r.created_by]),
+    )
+    .await?;
+    let now = Utc::now();
+    let mut assignees: Vec<Assignee> = assignees
+        .into_iter()
+        .map(|a| Assignee {
+            user_id: UserId(a.user_id),
+            full_name: names.get(&a.user_id).cloned().unwrap_or_default(),
+            lead: a.lead,
+        })
+        .collect();
+    assignees.sort_by(|a, b| b.lead.cmp(&a.lead).then(a.full_name.cmp(&b.full_name)));
+    Ok(SupportRequest {
+        summary: summary(&r, snapshot, &names, rome_date(now)),
+        description: r.description.clone(),
+        support_kind: SupportKind::parse(&r.support_kind).unwrap_or(SupportKind::Other),
+        mode: SupportMode::parse(&r.mode).unwrap_or(SupportMode::Either),
+        files_count: r.files_count,
+        contact: r.contact.clone(),
+        created_by: person(&names, r.created_by),
+        created_at: r.created_at,
+        taken_at: r.taken_at,
+        assigned_at: r.assigned_at,
+        completed_at: r.completed_at,
+        closed_at: r.closed_at,
+        held_from: r.held_from.as_deref().map(status_of),
+        report: r.report.clone(),
+        rating: r.rating,
+        feedback: r.feedback.clone(),
+        assignees,
+        history: history
+            .into_iter()
+            .map(|t| TransitionRecord {
+                action: t.action,
+                from: t.from_status.as_deref().map(status_of),
+                to: status_of(&t.to_status),
+                actor: t.actor_id.map(|id| person(&names, id)),
+                reason: t.reason,
+                at: t.at,
+            })
+            .collect(),
+        allowed_actions: allowed_actions(
+            status_of(&r.status),
+            relation(caller, &r),
+            context(&r, now),
+        ),
+    })
+}
+
+fn respond(status: StatusCode, dto: &SupportRequest) -> HttpResponse {
+    HttpResponse::build(status)
+        .insert_header((
+            header::ETAG,
+            etag("request", dto.summary.id, dto.summary.version),
+        ))
+        .json(dto)
+}
+
+// ---- checks ------------------------------------------------------------------------------------
+
+fn check_text(
+    errors: &mut Vec<FieldError>,
+    field: &str,
+    value: &str,
+    min: usize,
+    max: usize,
+    what: &str,
+) {
+    let n = value.trim().chars().count();
+    if n < min || n > max {
+        errors.push(FieldError {
+            field: field.into(),
+            message: if min > 0 {
+                format!("{what}: da {min} a {max} caratteri")
+            } else {
+                format!("{what}: al massimo {max} caratteri")
+            },
+        });
+    }
+}
+
+fn check_files_count(errors: &mut Vec<FieldError>, n: i32) {
+    if !(0..=100_000).contains(&n) {
+        errors.push(FieldError {
+            field: "files_count".into(),
+            message: "un numero da 0 a 100000".into(),
+        });
+    }
+}
+
+/// The active catalog procedure with this code (422 on `procedure` otherwise).
+async fn find_procedure(
+    db: &impl ConnectionTrait,
+    code: &ProcedureCode,
+) -> ApiResult<procedure::Model> {
+    procedure::Entity::find()
+        .filter(procedure::Column::Code.eq(code.as_str()))
+        .filter(procedure::Column::Active.eq(true))
+        .one(db)
+        .await?
+        .ok_or_else(|| {
+            ApiError::invalid_field("procedure", "procedimento non presente nel catalogo")
+        })
+}
+
+// ---- create, edit, read ------------------------------------------------------------------------
+
+/// File a new request as a draft (authority representative or delegate of that authority).
+#[utoipa::path(
+    tag = "support-requests",
+    security(("bearer" = [])),
+    request_body = CreateSupportRequest,
+    responses(
+        (status = 201, description = "The draft", body = SupportRequest, headers(("ETag" = String), ("Location" = String))),
+        crate::openapi::BadRequest,
+        crate::openapi::Unauthorized,
+        crate::openapi::Forbidden,
+        crate::openapi::NotFound,
+        crate::openapi::UnsupportedMediaType,
+        crate::openapi::Unprocessable,
+    )
+)]
+#[post("/support-requests")]
+pub async fn create_request(
+    db: web::Data<DatabaseConnection>,
+    registry: web::Data<Registry>,
+    caller: Caller,
+    body: Body<CreateSupportRequest>,
+) -> ApiResult<HttpResponse> {
+    caller.require_any(&[Role::AuthorityRep, Role::AuthorityDelegate])?;
+    let req = body.0;
+    if !own_authorities(&caller).contains(&req.istat_code.as_str().to_owned()) {
+        return Err(ApiError::not_found("L'ente"));
+    }
+    let snapshot = registry.snapshot(&db).await?;
+    let authority = snapshot
+        .get(req.istat_code.as_str())
+        .ok_or_else(|| ApiError::not_found("L'ente"))?
+        .clone();
+    let mut errors = Vec::new();
+    check_text(&mut errors, "subject", &req.subject, 3, 200, "l'oggetto");
+    check_text(
+        &mut errors,
+        "description",
+        &req.description,
+        1,
+        10_000,
+        "la descrizione",
+    );
+    check_text(&mut errors, "contact", &req.contact, 0, 200, "il contatto");
+    check_files_count(&mut errors, req.files_count);
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    let proc = find_procedure(db.get_ref(), &req.procedure).await?;
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    let inserted = support_request::Entity::insert(support_request::ActiveModel {
+        authority_code: Set(req.istat_code.as_str().to_owned()),
+        province: Set(authority.province.as_ref().map(|p| p.as_str().to_owned())),
+        task_force: Set(proc.task_force.clone()),
+        procedure_code: Set(proc.code.clone()),
+        subject: Set(req.subject.trim().to_owned()),
+        description: Set(req.description.trim().to_owned()),
+        support_kind: Set(req.support_kind.code().to_owned()),
+        urgency: Set(req.urgency.code().to_owned()),
+        mode: Set(req.mode.code().to_owned()),
+        files_count: Set(req.files_count),
+        contact: Set(req.contact.trim().to_owned()),
+        status: Set(RequestStatus::Draft.code().to_owned()),
+        held_from: Set(None),
+        lead_expert_id: Set(None),
+        created_by: Set(caller.user_id.0),
+        created_at: Set(now),
+        updated_at: Set(now),
+        search: Set(fold_for_search(&format!(
+            "{} {}",
+            req.subject, req.description
+        ))),
+        version: Set(1),
+        ..Default::default()
+    })
+    .exec(&txn)
+    .await?;
+    let id = inserted.last_insert_id;
+    record_transition(
+        &txn,
+        id,
+        "create",
+        None,
+        RequestStatus::Draft,
+        Some(caller.user_id.0),
+        None,
+        now,
+    )
+    .await?;
+    let r = support_request::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("request {id} vanished")))?;
+    let dto = detail(&txn, &snapshot, &caller, r).await?;
+    txn.commit().await?;
+    let mut resp = respond(StatusCode::CREATED, &dto);
+    resp.headers_mut().insert(
+        header::LOCATION,
+        header::HeaderValue::from_str(&format!("/api/v1/support-requests/{id}"))
+            .map_err(ApiError::internal)?,
+    );
+    Ok(resp)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn record_transition(
+    db: &impl ConnectionTrait,
+    request_id: i64,
+    action: &str,
+    from: Option<RequestStatus>,
+    to: RequestStatus,
+    actor: Option<i64>,
+    reason: Option<String>,
+    at: DateTime<Utc>,
+) -> Result<(), sea_orm::DbErr> {
+    request_transition::Entity::insert(request_transition::ActiveModel {
+        request_id: Set(request_id),
+        action: Set(action.to_owned()),
+        from_status: Set(from.map(|s| s.code().to_owned())),
+        to_status: Set(to.code().to_owned()),
+        actor_id: Set(actor),
+        reason: Set(reason),
+        at: Set(at),
+        ..Default::default()
+    })
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+/// One request with its history, assignees and the actions the caller may take now.
+#[utoipa::path(
+    tag = "support-requests",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Request id")),
+    responses(
+        (status = 200, description = "The request", body = SupportRequest, headers(("ETag" = String))),
+        crate::openapi::Unauthorized,
+        crate::openapi::NotFound,
+    )
+)]
+#[get("/support-requests/{id}")]
+pub async fn get_request(
+    db: web::Data<DatabaseConnection>,
+    registry: web::Data<Registry>,
+    caller: Caller,
+    path: web::Path<i64>,
+) -> ApiResult<HttpResponse> {
+    let r = visible_request(db.get_ref(), &caller, path.into_inner()).await?;
+    let snapshot = registry.snapshot(&db).await?;
+    let dto = detail(db.get_ref(), &snapshot, &caller, r).await?;
+    Ok(respond(StatusCode::OK, &dto))
+}
+
+/// Edit a draft (the authority's users), with `If-Match`.
+#[utoipa::path(
+    tag = "support-requests",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Request id"), ("If-Match" = String, Header, description = "The ETag read with the request")),
+    request_body = UpdateSupportRequest,
+    responses(
+        (status = 200, description = "Updated", body = SupportRequest, headers(("ETag" = String))),
+        crate::openapi::BadRequest,
+        crate::openapi::Unauthorized,
+        crate::openapi::Forbidden,
+        crate::openapi::NotFound,
+        crate::openapi::Conflict,
+        crate::openapi::PreconditionFailed,
+        crate::openapi::UnsupportedMediaType,
+        crate::openapi::Unprocessable,
+        crate::openapi::PreconditionRequired,
+    )
+)]
+#[patch("/support-requests/{id}")]
+pub async fn update_request(
+    req: HttpRequest,
+    db: web::Data<DatabaseConnection>,
+    registry: web::Data<Registry>,
+    caller: Caller,
+    path: web::Path<i64>,
+    body: Body<UpdateSupportRequest>,
+) -> ApiResult<HttpResponse> {
+    let current = visible_request(db.get_ref(), &caller, path.into_inner()).await?;
+    if !relation(&caller, &current).authority {
+        return Err(ApiError::forbidden(
+            "Solo gli utenti dell'ente modificano le sue richieste.",
+        ));
+    }
+    if current.status != RequestStatus::Draft.code() {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "not_a_draft",
+            "Richiesta già inviata",
+        )
+        .detail("Si possono modificare solo le bozze; per aggiungere informazioni usare i messaggi."));
+    }
+    let expected = if_match(&req)?;
+    if expected != "*" && expected != etag("request", current.id, current.version) {
+        return Err(ApiError::precondition_failed());
+    }
+    let change = body.0;
+    let mut errors = Vec::new();
+    if let Some(s) = &change.subject {
+        check_text(&mut errors, "subject", s, 3, 200, "l'oggetto");
+    }
+    if let Some(s) = &change.description {
+        check_text(&mut errors, "description", s, 1, 10_000, "la descrizione");
+    }
+    if let Some(s) = &change.contact {
+        check_text(&mut errors, "contact", s, 0, 200, "il contatto");
+    }
+    if let Some(n) = change.files_count {
+        check_files_count(&mut errors, n);
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    let proc = match &change.procedure {
+        Some(code) => Some(find_procedure(db.get_ref(), code).await?),
+        None => None,
+    };
+    let subject = change
+        .subject
+        .as_deref()
+        .map_or(current.subject.as_str(), str::trim);
+    let description = change
+        .description
+        .as_deref()
+        .map_or(current.description.as_str(), str::trim);
+    let mut update = support_request::Entity::update_many()
+        .col_expr(
+            support_request::Column::Version,
+            Expr::value(current.version + 1),
+        )
+        .col_expr(support_request::Column::UpdatedAt, Expr::value(Utc::now()))
+        .col_expr(support_request::Column::Subject, Expr::value(subject))
+        .col_expr(
+            support_request::Column::Description,
+            Expr::value(description),
+        )
+        .col_expr(
+            support_request::Column::Search,
+            Expr::value(fold_for_search(&format!("{subject} {description}"))),
+        );
+    if let Some(p) = &proc {
+        update = update
+            .col_expr(
+                support_request::Column::ProcedureCode,
+                Expr::value(p.code.clone()),
+            )
+            .col_expr(
+                support_request::Column::TaskForce,
+                Expr::value(p.task_force.clone()),
+            );
+    }
+    if let Some(k) = change.support_kind {
+        update = update.col_expr(support_request::Column::SupportKind, Expr::value(k.code()));
+    }
+    if let Some(u) = change.urgency {
+        update = update.col_expr(support_request::Column::Urgency, Expr::value(u.code()));
+    }
+    if let Some(m) = change.mode {
+        update = update.col_expr(support_request::Column::Mode, Expr::value(m.code()));
+    }
+    if let Some(n) = change.files_count {
+        update = update.col_expr(support_request::Column::FilesCount, Expr::value(n));
+    }
+    if let Some(c) = &change.contact {
+        update = update.col_expr(support_request::Column::Contact, Expr::value(c.trim()));
+    }
+    let res = update
+        .filter(support_request::Column::Id.eq(current.id))
+        .filter(support_request::Column::Version.eq(current.version))
+        .filter(support_request::Column::Status.eq(RequestStatus::Draft.code()))
+        .exec(db.get_ref())
+        .await?;
+    if res.rows_affected != 1 {
+        return Err(ApiError::precondition_failed());
+    }
+    let r = visible_request(db.get_ref(), &caller, current.id).await?;
+    let snapshot = registry.snapshot(&db).await?;
+    let dto = detail(db.get_ref(), &snapshot, &caller, r).await?;
+    Ok(respond(StatusCode::OK, &dto))
+}
+
+// ---- transitions -------------------------------------------------------------------------------
+
+fn required(errors: &mut Vec<FieldError>, field: &str, value: &str, what: &str) {
+    if value.trim().is_empty() {
+        errors.push(FieldError {
+            field: field.into(),
+            message: format!("{what} è obbligatorio"),
+        });
+    } else if value.chars().count() > 10_000 {
+        errors.push(FieldError {
+            field: field.into(),
+            message: format!("{what}: al massimo 10000 caratteri"),
+        });
+    }
+}
+
+/// The experts of a task force (users holding `expert` in its scope), active ones only.
+async fn task_force_experts(
+    db: &impl ConnectionTrait,
+    tf: &str,
+) -> Result<BTreeSet<i64>, sea_orm::DbErr> {
+    let scope = format!("task_force:{tf}");
+    let ids: Vec<i64> = role_grant::Entity::find()
+        .select_only()
+        .column(role_grant::Column::UserId)
+        .filter(role_grant::Column::Role.eq(Role::Expert.code()))
+        .filter(role_grant::Column::Scope.eq(scope))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(user::Entity::find()
+        .select_only()
+        .column(user::Column::Id)
+        .filter(user::Column::Id.is_in(ids))
+        .filter(user::Column::Active.eq(true))
+        .into_tuple::<i64>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect())
+}
+
+/// The users of an authority (representative and delegates).
+async fn authority_users(
+    db: &impl ConnectionTrait,
+    code: &str,
+) -> Result<Vec<i64>, sea_orm::DbErr> {
+    role_grant::Entity::find()
+        .select_only()
+        .column(role_grant::Column::UserId)
+        .filter(
+            role_grant::Column::Role
+                .is_in([Role::AuthorityRep.code(), Role::AuthorityDelegate.code()]),
+        )
+        .filter(role_grant::Column::Scope.eq(format!("authority:{code}")))
+        .distinct()
+        .into_tuple()
+        .all(db)
+        .await
+}
+
+async fn coordinators(db: &impl ConnectionTrait, tf: &str) -> Result<Vec<i64>, sea_orm::DbErr> {
+    role_grant::Entity::find()
+        .select_only()
+        .column(role_grant::Column::UserId)
+        .filter(role_grant::Column::Role.eq(Role::Coordinator.code()))
+        .filter(role_grant::Column::Scope.eq(format!("task_force:{tf}")))
+        .distinct()
+        .into_tuple()
+        .all(db)
+        .await
+}
+
+/// Whether the authority may ask for support now (approved registration, started phase).
+async fn eligible(db: &impl ConnectionTrait, code: &str) -> Result<bool, sea_orm::DbErr> {
+    Ok(crate::routes::phases::eligible_authorities(db)
+        .await?
+        .contains(code))
+}
+
+/// Move a request: one endpoint for every action of the state machine, with its data (`reason`,
+/// `lead_expert` and `others`, `report`, `rating` and `comment`). Requires `If-Match` with the
+/// request's ETag: of two concurrent moves on the same version exactly one succeeds, the other
+/// gets 412 and nothing of it is applied.
+#[utoipa::path(
+    tag = "support-requests",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Request id"), ("If-Match" = String, Header, description = "The ETag read with the request")),
+    request_body = TransitionRequest,
+    responses(
+        (status = 200, description = "Moved; the request as it is now", body = SupportRequest, headers(("ETag" = String))),
+        crate::openapi::BadRequest,
+        crate::openapi::Unauthorized,
+        crate::openapi::Forbidden,
+        crate::openapi::NotFound,
+        crate::openapi::Conflict,
+        crate::openapi::PreconditionFailed,
+        crate::openapi::UnsupportedMediaType,
+        crate::openapi::Unprocessable,
+        crate::openapi::PreconditionRequired,
+    )
+)]
+#[post("/support-requests/{id}/transitions")]
+pub async fn transition(
+    req: HttpRequest,
+    db: web::Data<DatabaseConnection>,
+    registry: web::Data<Registry>,
+    base: web::Data<PublicUrl>,
+    caller: Caller,
+    path: web::Path<i64>,
+    body: Body<TransitionRequest>,
+) -> ApiResult<HttpResponse> {
+    let current = visible_request(db.get_ref(), &caller, path.into_inner()).await?;
+    let expected = if_match(&req)?;
+    if expected != "*" && expected != etag("request", current.id, current.version) {
+        return Err(ApiError::precondition_failed());
+    }
+    let body = body.0;
+    let action = body.action();
+    let now = Utc::now();
+    let from = status_of(&current.status);
+    let to = next_status(
+        from,
+        action,
+        relation(&caller, &current),
+        context(&current, now),
+    )
+    .map_err(|refusal| {
+        let status = match refusal {
+            affianca_domain::request::Refusal::NotYours(_) => StatusCode::FORBIDDEN,
+            _ => StatusCode::CONFLICT,
+        };
+        ApiError::new(status, refusal.code(), "Azione non consentita")
+            .detail(format!("{}.", capitalize(&refusal.to_string())))
+    })?;
+
+    // The action's data.
+    let mut errors = Vec::new();
+    let mut reason = None;
+    let mut assignees: Vec<(i64, bool)> = Vec::new();
+    match &body {
+        TransitionRequest::Reject { reason: r }
+        | TransitionRequest::Suspend { reason: r }
+        | TransitionRequest::Reopen { reason: r } => {
+            required(&mut errors, "reason", r, "il motivo");
+            reason = Some(r.trim().to_owned());
+        }
+        TransitionRequest::Withdraw { reason: r } => {
+            reason = r
+                .as_deref()
+                .map(str::trim)
+                .filter(|r| !r.is_empty())
+                .map(str::to_owned);
+        }
+        TransitionRequest::Complete { report } => {
+            required(&mut errors, "report", report, "la relazione finale");
+        }
+        TransitionRequest::Close { rating, comment } => {
+            if !(1..=5).contains(rating) {
+                errors.push(FieldError {
+                    field: "rating".into(),
+                    message: "un voto da 1 a 5".into(),
+                });
+            }
+            if comment.as_deref().is_some_and(|c| c.chars().count() > 2000) {
+                errors.push(FieldError {
+                    field: "comment".into(),
+                    message: "al massimo 2000 caratteri".into(),
+                });
+            }
+        }
+        TransitionRequest::Assign {
+            lead_expert,
+            others,
+        } => {
+            let experts = task_force_experts(db.get_ref(), &current.task_force).await?;
+            if !experts.contains(&lead_expert.0) {
+                errors.push(FieldError {
+                    field: "lead_expert".into(),
+                    message: "non è un esperto attivo della task force della richiesta".into(),
+                });
+            }
+            assignees.push((lead_expert.0, true));
+            for (i, o) in others.iter().enumerate() {
+                if o == lead_expert || assignees.iter().any(|(id, _)| *id == o.0) {
+                    errors.push(FieldError {
+                        field: format!("others[{i}]"),
+                        message: "esperto già indicato".into(),
+                    });
+                } else if !experts.contains(&o.0) {
+                    errors.push(FieldError {
+                        field: format!("others[{i}]"),
+                        message: "non è un esperto attivo della task force della richiesta".into(),
+                    });
+                } else {
+                    assignees.push((o.0, false));
+                }
+            }
+        }
+        TransitionRequest::Submit
+        | TransitionRequest::TakeCharge
+        | TransitionRequest::Start
+        | TransitionRequest::Resume => {}
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    if action == RequestAction::Submit && !eligible(db.get_ref(), &current.authority_code).await? {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "authority_not_enabled",
+            "Ente non ancora abilitato",
+        )
+        .detail("L'ente può chiedere supporto quando la sua registrazione è approvata ed è abilitato da una fase avviata del programma."));
+    }
+
+    let txn = db.begin().await?;
+    let mut update = support_request::Entity::update_many()
+        .col_expr(support_request::Column::Status, Expr::value(to.code()))
+        .col_expr(
+            support_request::Column::Version,
+            Expr::value(current.version + 1),
+        )
+        .col_expr(support_request::Column::UpdatedAt, Expr::value(now));
+    match &body {
+        TransitionRequest::Submit => {
+            let day = rome_date(now);
+            update = update
+                .col_expr(support_request::Column::SubmittedAt, Expr::value(now))
+                .col_expr(
+                    support_request::Column::TakeChargeDue,
+                    Expr::value(due_date(day, TAKE_CHARGE_DAYS, &[] as &[Hold])),
+                )
+                .col_expr(
+                    support_request::Column::AssignDue,
+                    Expr::value(due_date(day, ASSIGN_DAYS, &[] as &[Hold])),
+                );
+        }
+        TransitionRequest::TakeCharge => {
+            update = update.col_expr(support_request::Column::TakenAt, Expr::value(now));
+        }
+        TransitionRequest::Assign { lead_expert, .. } => {
+            update = update.col_expr(
+                support_request::Column::LeadExpertId,
+                Expr::value(lead_expert.0),
+            );
+            if current.assigned_at.is_none() {
+                update = update.col_expr(support_request::Column::AssignedAt, Expr::value(now));
+            }
+        }
+        TransitionRequest::Suspend { .. } => {
+            update = update.col_expr(support_request::Column::HeldFrom, Expr::value(from.code()));
+        }
+        TransitionRequest::Resume => {
+            update = update.col_expr(
+                support_request::Column::HeldFrom,
+                Expr::value(Option::<String>::None),
+            );
+        }
+        TransitionRequest::Complete { report } => {
+            update = update
+                .col_expr(support_request::Column::CompletedAt, Expr::value(now))
+                .col_expr(support_request::Column::Report, Expr::value(report.trim()));
+        }
+        TransitionRequest::Close { rating, comment } => {
+            update = update
+                .col_expr(support_request::Column::ClosedAt, Expr::value(now))
+                .col_expr(support_request::Column::Rating, Expr::value(*rating))
+                .col_expr(
+                    support_request::Column::Feedback,
+                    Expr::value(comment.as_deref().map(str::trim).filter(|c| !c.is_empty())),
+                );
+        }
+        TransitionRequest::Reopen { .. } => {
+            update = update.col_expr(
+                support_request::Column::CompletedAt,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            );
+        }
+        TransitionRequest::Reject { .. }
+        | TransitionRequest::Withdraw { .. }
+        | TransitionRequest::Start => {}
+    }
+    let res = update
+        .filter(support_request::Column::Id.eq(current.id))
+        .filter(support_request::Column::Version.eq(current.version))
+        .exec(&txn)
+        .await?;
+    if res.rows_affected != 1 {
+        // Someone moved it since it was read: nothing of this move is applied.
+        txn.rollback().await?;
+        return Err(ApiError::precondition_failed());
+    }
+    if !assignees.is_empty() {
+        request_assignee::Entity::delete_many()
+            .filter(request_assignee::Column::RequestId.eq(current.id))
+            .exec(&txn)
+            .await?;
+        request_assignee::Entity::insert_many(assignees.iter().map(|(uid, lead)| {
+            request_assignee::ActiveModel {
+                request_id: Set(current.id),
+                user_id: Set(*uid),
+                lead: Set(*lead),
+            }
+        }))
+        .exec_without_returning(&txn)
+        .await?;
+    }
+    record_transition(
+        &txn,
+        current.id,
+        action.code(),
+        Some(from),
+        to,
+        Some(caller.user_id.0),
+        reason.clone(),
+        now,
+    )
+    .await?;
+    let r = support_request::Entity::find_by_id(current.id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ApiError::not_found("La richiesta"))?;
+    notify_parties(&txn, &base, &r, action, caller.user_id.0, reason.as_deref()).await?;
+    let snapshot = registry.snapshot(&db).await?;
+    let dto = detail(&txn, &snapshot, &caller, r).await?;
+    txn.commit().await?;
+    Ok(respond(StatusCode::OK, &dto))
+}
+
+fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+        .unwrap_or_default()
+}
+
+/// Tells the parties of a move, in the app and by e-mail (never the person who acted).
+pub async fn notify_parties(
+    db: &impl ConnectionTrait,
+    base: &PublicUrl,
+    r: &support_request::Model,
+    action: RequestAction,
+    actor: i64,
+    reason: Option<&str>,
+) -> Result<(), sea_orm::DbErr> {
+    use RequestAction as A;
+    let link = Some(format!("/richieste/{}", r.id));
+    let subject = &r.subject;
+    let status = status_of(&r.status);
+    let mut to: BTreeSet<i64> = BTreeSet::new();
+    let authority = authority_users(db, &r.authority_code).await?;
+    match action {
+        A::Submit => {
+            to.extend(coordinators(db, &r.task_force).await?);
+            notify::role(
+                db,
+                base,
+                Role::Secretariat,
+                &Notice {
+                    kind: "request_submitted",
+                    title: format!("Nuova richiesta di supporto n. {}", r.id),
+                    body: format!("È stata inviata la richiesta «{subject}»: va presa in carico entro 5 giorni lavorativi."),
+                    link: link.clone(),
+                },
+            )
+            .await?;
+        }
+        A::Assign => {
+            to.extend(
+                request_assignee::Entity::find()
+                    .filter(request_assignee::Column::RequestId.eq(r.id))
+                    .all(db)
+                    .await?
+                    .into_iter()
+                    .map(|a| a.user_id),
+            );
+            to.extend(authority.iter().copied());
+        }
+        A::Withdraw | A::Close | A::Reopen => {
+            to.extend(r.lead_expert_id);
+            if action != A::Close {
+                to.extend(coordinators(db, &r.task_force).await?);
+            }
+        }
+        A::TakeCharge | A::Reject | A::Start | A::Suspend | A::Resume | A::Complete => {
+            to.extend(authority.iter().copied());
+        }
+        A::AutoClose => {
+            to.extend(authority.iter().copied());
+            to.extend(r.lead_expert_id);
+        }
+    }
+    to.remove(&actor);
+    let mut body = format!(
+        "La richiesta n. {} «{subject}» è ora nello stato «{}» ({}).",
+        r.id,
+        status.label(),
+        action.label().to_lowercase()
+    );
+    if let Some(reason) = reason {
+        body.push_str(&format!("\nMotivo: {reason}"));
+    }
+    let notice = Notice {
+        kind: "request_transition",
+        title: format!("Richiesta n. {}: {}", r.id, status.label().to_lowercase()),
+        body,
+        link,
+    };
+    for id in to {
+        notify::user(db, base, id, &notice).await?;
+    }
+    Ok(())
+}
+
+// ---- listing and export ------------------------------------------------------------------------
+
+/// Filters of the request list and of its CSV export.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListRequestsQuery {
+    /// One or more statuses, comma-separated (`submitted,under_review`).
+    pub status: Option<String>,
+    /// The authority's ISTAT code.
+    pub istat_code: Option<String>,
+    /// The province (sigla).
+    pub province: Option<String>,
+    pub task_force: Option<String>,
+    /// A procedure code of the catalog.
+    pub procedure: Option<String>,
+    /// Requests assigned to this expert (user id).
+    pub assignee: Option<i64>,
+    /// Only requests past a service-level due date and still waiting (`true`), or not (`false`).
+    pub overdue: Option<bool>,
+    /// Submitted on or after this day (`YYYY-MM-DD`).
+    pub submitted_from: Option<String>,
+    /// Submitted on or before this day.
+    pub submitted_to: Option<String>,
+    /// Words of the subject or description (case- and accent-insensitive).
+    pub q: Option<String>,
+    /// `submitted_at`, `-submitted_at` (default), `updated_at`, `-updated_at`, `due` (most urgent
+    /// first), `id`, `-id`.
+    pub sort: Option<String>,
+    /// 1–200, default 50.
+    pub limit: Option<u64>,
+    pub offset: Option<u64>,
+}
+
+fn field_error(field: &str, message: impl Into<String>) -> FieldError {
+    FieldError {
+        field: field.into(),
+        message: message.into(),
+    }
+}
+
+fn parse_day(s: &str) -> Option<NaiveDate> {
+    s.trim().parse().ok()
+}
+
+/// The query's filters as a condition (422 on a bad value), together with the ordering.
+fn filters(q: &ListRequestsQuery) -> ApiResult<(Condition, Vec<(support_request::Column, Order)>)> {
+    use support_request::Column as C;
+    let mut errors = Vec::new();
+    let mut cond = Condition::all();
+    let given = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    };
+    if let Some(s) = given(&q.status) {
+        let mut codes = Vec::new();
+        for part in s.split(',') {
+            match RequestStatus::parse(part) {
+                Ok(st) => codes.push(st.code()),
+                Err(e) => errors.push(field_error("status", e.to_string())),
+            }
+        }
+        cond = cond.add(C::Status.is_in(codes));
+    }
+    if let Some(s) = given(&q.istat_code) {
+        match IstatCode::parse(&s) {
+            Ok(c) => cond = cond.add(C::AuthorityCode.eq(c.as_str())),
+            Err(e) => errors.push(field_error("istat_code", e.to_string())),
+        }
+    }
+    if let Some(s) = given(&q.province) {
+        match ProvinceCode::parse(&s) {
+            Ok(p) => cond = cond.add(C::Province.eq(p.as_str())),
+            Err(e) => errors.push(field_error("province", e.to_string())),
+        }
+    }
+    if let Some(s) = given(&q.task_force) {
+        match TaskForce::parse(&s) {
+            Ok(t) => cond = cond.add(C::TaskForce.eq(t.code())),
+            Err(e) => errors.push(field_error("task_force", e.to_string())),
+        }
+    }
+    if let Some(s) = given(&q.procedure) {
+        match ProcedureCode::parse(&s) {
+            Ok(p) => cond = cond.add(C::ProcedureCode.eq(p.as_str())),
+            Err(e) => errors.push(field_error("procedure", e.to_string())),
+        }
+    }
+    if let Some(uid) = q.assignee {
+        cond = cond.add(
+            C::Id.in_subquery(
+                SqlQuery::select()
+                    .column(request_assignee::Column::RequestId)
+                    .from(request_assignee::Entity)
+                    .and_where(request_assignee::Column::UserId.eq(uid))
+                    .to_owned(),
+            ),
+        );
+    }
+    if let Some(overdue) = q.overdue {
+        let today = today();
+        let late = Condition::any()
+            .add(
+                Condition::all()
+                    .add(C::Status.eq(RequestStatus::Submitted.code()))
+                    .add(C::TakeChargeDue.lt(today)),
+            )
+            .add(
+                Condition::all()
+                    .add(C::Status.is_in([
+                        RequestStatus::Submitted.code(),
+                        RequestStatus::UnderReview.code(),
+                    ]))
+                    .add(C::AssignDue.lt(today)),
+            );
+        cond = cond.add(if overdue { late } else { late.not() });
+    }
+    for (field, value, lower) in [
+        ("submitted_from", &q.submitted_from, true),
+        ("submitted_to", &q.submitted_to, false),
+    ] {
+        if let Some(s) = given(value) {
+            match parse_day(&s) {
+                Some(d) => {
+                    // Whole days of Rome: from 00:00 of `from` to the end of `to` (±2 h of UTC).
+                    let start = d.and_hms_opt(0, 0, 0).expect("midnight").and_utc()
+                        - chrono::Duration::hours(2);
+                    if lower {
+                        cond = cond.add(C::SubmittedAt.gte(start));
+                    } else {
+                        cond = cond.add(C::SubmittedAt.lt(start + chrono::Duration::days(1)));
+                    }
+                }
+                None => errors.push(field_error(field, "una data AAAA-MM-GG")),
+            }
+        }
+    }
+    if let Some(s) = given(&q.q) {
+        for word in fold_for_search(&s).split_whitespace() {
+            cond = cond.add(C::Search.contains(word));
+        }
+    }
+    let order = match q.sort.as_deref().map(str::trim).unwrap_or("-submitted_at") {
+        "submitted_at" => vec![(C::SubmittedAt, Order::Asc), (C::Id, Order::Asc)],
+        "" | "-submitted_at" => vec![(C::SubmittedAt, Order::Desc), (C::Id, Order::Desc)],
+        "updated_at" => vec![(C::UpdatedAt, Order::Asc), (C::Id, Order::Asc)],
+        "-updated_at" => vec![(C::UpdatedAt, Order::Desc), (C::Id, Order::Desc)],
+        "due" => vec![
+            (C::TakeChargeDue, Order::Asc),
+            (C::AssignDue, Order::Asc),
+            (C::Id, Order::Asc),
+        ],
+        "id" => vec![(C::Id, Order::Asc)],
+        "-id" => vec![(C::Id, Order::Desc)],
+        other => {
+            errors.push(field_error(
+                "sort",
+                format!("«{other}» non è un ordinamento: usare submitted_at, -submitted_at, updated_at, -updated_at, due, id, -id"),
+            ));
+            Vec::new()
+        }
+    };
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    Ok((cond, order))
+}
+
+/// The requests the caller may see, filtered, sorted and paginated.
+#[utoipa::path(
+    tag = "support-requests",
+    security(("bearer" = [])),
+    params(ListRequestsQuery),
+    responses(
+        (status = 200, description = "A page of requests", body = Page<SupportRequestSummary>,
+            example = json!({"items": [{"id": 42, "istat_code": "016024", "authority_name": "Bergamo", "province": "BG", "task_force": "building_planning", "procedure": "PDC", "subject": "Arretrato di permessi di costruire", "status": "submitted", "urgency": "high", "submitted_at": "2026-11-23T09:12:00Z", "updated_at": "2026-11-23T09:12:00Z", "service": {"take_charge_due": "2026-11-30", "take_charge_overdue": false, "assign_due": "2026-12-07", "assign_overdue": false}, "lead_expert": null, "version": 2}], "total": 1, "limit": 50, "offset": 0})),
+        crate::openapi::Unauthorized,
+        crate::openapi::Forbidden,
+        crate::openapi::Unprocessable,
+    )
+)]
+#[get("/support-requests")]
+pub async fn list_requests(
+    db: web::Data<DatabaseConnection>,
+    registry: web::Data<Registry>,
+    caller: Caller,
+    query: Query<ListRequestsQuery>,
+) -> ApiResult<HttpResponse> {
+    caller.require_any(&PROGRAMME)?;
+    let q = query.0;
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        return Err(ApiError::invalid_field("limit", "da 1 a 200"));
+    }
+    let offset = q.offset.unwrap_or(0);
+    let (cond, order) = filters(&q)?;
+    let base = support_request::Entity::find()
+        .filter(sight(&caller))
+        .filter(cond);
+    let total = base.clone().count(db.get_ref()).await?;
+    let mut page = base;
+    for (col, dir) in order {
+        page = page.order_by(col, dir);
+    }
+    let rows = page.limit(limit).offset(offset).all(db.get_ref()).await?;
+    let snapshot = registry.snapshot(&db).await?;
+    let names = names(db.get_ref(), rows.iter().filter_map(|r| r.lead_expert_id)).await?;
+    let today = today();
+    let items = rows
+        .iter()
+        .map(|r| summary(r, &snapshot, &names, today))
+        .collect();
+    Ok(HttpResponse::Ok().json(Page {
+        items,
+        total,
+        limit,
+        offset,
+    }))
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([';', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_owned()
+    }
+}
+
+fn day_it(d: Option<NaiveDate>) -> String {
+    d.map(|d| d.format("%d/%m/%Y").to_string())
+        .unwrap_or_default()
+}
+
+/// The same query as the list, as CSV for spreadsheets: Italian headers, `;`, UTF-8 with BOM.
+/// At most 100,000 rows.
+#[utoipa::path(
+    tag = "support-requests",
+    security(("bearer" = [])),
+    params(ListRequestsQuery),
+    responses(
+        (status = 200, description = "CSV", content_type = "text/csv", body = String),
+        crate::openapi::Unauthorized,
+        crate::openapi::Forbidden,
+        crate::openapi::Unprocessable,
+    )
+)]
+#[get("/support-requests.csv")]
+pub async fn export_requests(
+    db: web::Data<DatabaseConnection>,
+    registry: web::Data<Registry>,
+    caller: Caller,
+    query: Query<ListRequestsQuery>,
+) -> ApiResult<HttpResponse> {
+    caller.require_any(&PROGRAMME)?;
+    let (cond, order) = filters(&query.0)?;
+    let mut select = support_request::Entity::find()
+        .filter(sight(&caller))
+        .filter(cond);
+    for (col, dir) in order {
+        select = select.order_by(col, dir);
+    }
+    let rows = select.limit(100_000).all(db.get_ref()).await?;
+    let snapshot = registry.snapshot(&db).await?;
+    let names = names(db.get_ref(), rows.iter().filter_map(|r| r.lead_expert_id)).await?;
+    let today = today();
+    let mut out = String::from("\u{feff}");
+    out.push_str("Numero;Codice ISTAT;Ente;Provincia;Task force;Procedimento;Oggetto;Stato;Urgenza;Inviata il;Presa in carico entro;In ritardo presa in carico;Assegnazione entro;In ritardo assegnazione;Esperto referente\r\n");
+    for r in &rows {
+        let s = summary(r, &snapshot, &names, today);
+        let fields = [
+            s.id.to_string(),
+            s.istat_code.to_string(),
+            s.authority_name.clone(),
+            s.province.map(|p| p.to_string()).unwrap_or_default(),
+            s.task_force.name_it().to_owned(),
+            s.procedure.to_string(),
+            s.subject.clone(),
+            s.status.label().to_owned(),
+            s.urgency.label().to_owned(),
+            s.submitted_at
+                .map(|t| rome_date(t).format("%d/%m/%Y").to_string())
+                .unwrap_or_default(),
+            day_it(s.service.take_charge_due),
+            if s.service.take_charge_overdue {
+                "sì"
+            } else {
+                "no"
+            }
+            .to_owned(),
+            day_it(s.service.assign_due),
+            if s.service.assign_overdue {
+                "sì"
+            } else {
+                "no"
+            }
+            .to_owned(),
+            s.lead_expert.map(|p| p.full_name).unwrap_or_default(),
+        ];
+        out.push_str(
+            &fields
+                .iter()
+                .map(|f| csv_field(f))
+                .collect::<Vec<_>>()
+                .join(";"),
+        );
+        out.push_str("\r\n");
+    }
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            "attachment; filename=\"richieste.csv\"",
+        ))
+        .body(out))
+}

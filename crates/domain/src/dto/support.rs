@@ -1,0 +1,249 @@
+//! Bodies of the support-request endpoints (`/api/v1/support-requests`).
+
+use crate::{
+    IstatCode, ProcedureCode, ProvinceCode, RequestAction, RequestStatus, SupportKind, SupportMode,
+    TaskForce, Urgency, UserId,
+};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "openapi")]
+use utoipa::ToSchema;
+
+fn default_urgency() -> Urgency {
+    Urgency::Normal
+}
+
+fn default_mode() -> SupportMode {
+    SupportMode::Either
+}
+
+/// Body of `POST /api/v1/support-requests`: a new draft for an authority the caller works for.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema), schema(example = json!({
+    "istat_code": "016024", "procedure": "PDC", "subject": "Arretrato di permessi di costruire",
+    "description": "Circa 120 pratiche in attesa dal 2023; serve supporto all'istruttoria.",
+    "support_kind": "backlog_recovery", "urgency": "high", "mode": "either", "files_count": 120,
+    "contact": "Ufficio tecnico, 035 399111"
+})))]
+pub struct CreateSupportRequest {
+    pub istat_code: IstatCode,
+    /// A procedure of the catalog; its task force handles the request.
+    pub procedure: ProcedureCode,
+    /// 3–200 characters.
+    pub subject: String,
+    pub description: String,
+    pub support_kind: SupportKind,
+    #[serde(default = "default_urgency")]
+    pub urgency: Urgency,
+    #[serde(default = "default_mode")]
+    pub mode: SupportMode,
+    /// How many files (pratiche) the request concerns, 0–100000.
+    #[serde(default)]
+    pub files_count: i32,
+    /// Who to contact at the authority (name, phone, office).
+    #[serde(default)]
+    pub contact: String,
+}
+
+/// Body of `PATCH /api/v1/support-requests/{id}` (drafts only, with `If-Match`): the fields to
+/// change.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct UpdateSupportRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub procedure: Option<ProcedureCode>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub support_kind: Option<SupportKind>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub urgency: Option<Urgency>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<SupportMode>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub files_count: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact: Option<String>,
+}
+
+/// A person named on a request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct PersonRef {
+    pub user_id: UserId,
+    pub full_name: String,
+}
+
+/// An expert assigned to a request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Assignee {
+    pub user_id: UserId,
+    pub full_name: String,
+    /// The lead expert (one per request).
+    pub lead: bool,
+}
+
+/// The service levels of a request: take charge within 5 working days of submission, assign
+/// within 10 (weekends, national holidays and days on hold do not count).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ServiceLevels {
+    pub take_charge_due: Option<NaiveDate>,
+    /// Taken in charge after the due date, or still not taken in charge past it.
+    pub take_charge_overdue: bool,
+    pub assign_due: Option<NaiveDate>,
+    pub assign_overdue: bool,
+}
+
+/// A support request in a list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema), schema(example = json!({
+    "id": 42, "istat_code": "016024", "authority_name": "Bergamo", "province": "BG",
+    "task_force": "building_planning", "procedure": "PDC", "subject": "Arretrato di permessi di costruire",
+    "status": "under_review", "urgency": "high", "submitted_at": "2026-11-23T09:12:00Z",
+    "updated_at": "2026-11-24T10:00:00Z",
+    "service": {"take_charge_due": "2026-11-30", "take_charge_overdue": false, "assign_due": "2026-12-07", "assign_overdue": false},
+    "lead_expert": null, "version": 3
+})))]
+pub struct SupportRequestSummary {
+    pub id: i64,
+    pub istat_code: IstatCode,
+    pub authority_name: String,
+    pub province: Option<ProvinceCode>,
+    pub task_force: TaskForce,
+    pub procedure: ProcedureCode,
+    pub subject: String,
+    pub status: RequestStatus,
+    pub urgency: Urgency,
+    pub submitted_at: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
+    pub service: ServiceLevels,
+    pub lead_expert: Option<PersonRef>,
+    pub version: i32,
+}
+
+/// One step of a request's history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct TransitionRecord {
+    /// `create`, or the action's code.
+    pub action: String,
+    pub from: Option<RequestStatus>,
+    pub to: RequestStatus,
+    /// `None` when the system acted (automatic closing).
+    pub actor: Option<PersonRef>,
+    pub reason: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+/// A support request with everything about it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema), schema(example = json!({
+    "id": 42, "istat_code": "016024", "authority_name": "Bergamo", "province": "BG",
+    "task_force": "building_planning", "procedure": "PDC", "subject": "Arretrato di permessi di costruire",
+    "status": "under_review", "urgency": "high", "submitted_at": "2026-11-23T09:12:00Z",
+    "updated_at": "2026-11-24T10:00:00Z",
+    "service": {"take_charge_due": "2026-11-30", "take_charge_overdue": false, "assign_due": "2026-12-07", "assign_overdue": false},
+    "lead_expert": null, "version": 3,
+    "description": "Circa 120 pratiche in attesa dal 2023: serve supporto all'istruttoria.",
+    "support_kind": "backlog_recovery", "mode": "either", "files_count": 120,
+    "contact": "Ufficio tecnico, 035 399111",
+    "created_by": {"user_id": 3, "full_name": "Sindaco di Bergamo"}, "created_at": "2026-11-20T15:00:00Z",
+    "taken_at": "2026-11-24T10:00:00Z", "assigned_at": null, "completed_at": null, "closed_at": null,
+    "held_from": null, "report": null, "rating": null, "feedback": null, "assignees": [],
+    "history": [
+        {"action": "create", "from": null, "to": "draft", "actor": {"user_id": 3, "full_name": "Sindaco di Bergamo"}, "reason": null, "at": "2026-11-20T15:00:00Z"},
+        {"action": "submit", "from": "draft", "to": "submitted", "actor": {"user_id": 3, "full_name": "Sindaco di Bergamo"}, "reason": null, "at": "2026-11-23T09:12:00Z"},
+        {"action": "take_charge", "from": "submitted", "to": "under_review", "actor": {"user_id": 6, "full_name": "Paolo Ricci"}, "reason": null, "at": "2026-11-24T10:00:00Z"}
+    ],
+    "allowed_actions": ["reject", "withdraw", "assign"]
+})))]
+pub struct SupportRequest {
+    #[serde(flatten)]
+    pub summary: SupportRequestSummary,
+    pub description: String,
+    pub support_kind: SupportKind,
+    pub mode: SupportMode,
+    pub files_count: i32,
+    pub contact: String,
+    pub created_by: PersonRef,
+    pub created_at: DateTime<Utc>,
+    pub taken_at: Option<DateTime<Utc>>,
+    pub assigned_at: Option<DateTime<Utc>>,
+    pub completed_at: Option<DateTime<Utc>>,
+    pub closed_at: Option<DateTime<Utc>>,
+    /// While on hold: the status it will resume to.
+    pub held_from: Option<RequestStatus>,
+    /// The expert's final report (on completion).
+    pub report: Option<String>,
+    /// The authority's rating, 1–5 (on closing).
+    pub rating: Option<i32>,
+    pub feedback: Option<String>,
+    pub assignees: Vec<Assignee>,
+    pub history: Vec<TransitionRecord>,
+    /// What the caller may do now (the client shows exactly these actions).
+    pub allowed_actions: Vec<RequestAction>,
+}
+
+/// Body of `POST /api/v1/support-requests/{id}/transitions` (with `If-Match`): the action and
+/// its data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema), schema(example = json!({
+    "action": "assign", "lead_expert": 5, "others": []
+})))]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum TransitionRequest {
+    Submit,
+    TakeCharge,
+    Reject {
+        reason: String,
+    },
+    Withdraw {
+        #[serde(default)]
+        reason: Option<String>,
+    },
+    Assign {
+        lead_expert: UserId,
+        #[serde(default)]
+        others: Vec<UserId>,
+    },
+    Start,
+    Suspend {
+        reason: String,
+    },
+    Resume,
+    Complete {
+        report: String,
+    },
+    Close {
+        /// 1–5.
+        rating: i32,
+        #[serde(default)]
+        comment: Option<String>,
+    },
+    Reopen {
+        reason: String,
+    },
+}
+
+impl TransitionRequest {
+    pub fn action(&self) -> RequestAction {
+        match self {
+            Self::Submit => RequestAction::Submit,
+            Self::TakeCharge => RequestAction::TakeCharge,
+            Self::Reject { .. } => RequestAction::Reject,
+            Self::Withdraw { .. } => RequestAction::Withdraw,
+            Self::Assign { .. } => RequestAction::Assign,
+            Self::Start => RequestAction::Start,
+            Self::Suspend { .. } => RequestAction::Suspend,
+            Self::Resume => RequestAction::Resume,
+            Self::Complete { .. } => RequestAction::Complete,
+            Self::Close { .. } => RequestAction::Close,
+            Self::Reopen { .. } => RequestAction::Reopen,
+        }
+    }
+}
