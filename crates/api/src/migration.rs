@@ -13,6 +13,7 @@ mod m20261126_000007_phases;
 mod m20261126_000008_expert_profiles;
 mod m20261126_000009_meetings;
 mod m20261126_000010_support_requests;
+mod m20261126_000011_request_messages;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000008_expert_profiles::Migration),
             Box::new(m20261126_000009_meetings::Migration),
             Box::new(m20261126_000010_support_requests::Migration),
+            Box::new(m20261126_000011_request_messages::Migration),
         ]
     }
 }

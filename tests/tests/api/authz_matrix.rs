@@ -678,6 +678,63 @@ fn cases() -> Vec<Case> {
             },
         },
         Case {
+            op: "GET /api/v1/support-requests/{id}/candidates",
+            access: Acting {
+                allowed: &[Role::Coordinator, Role::Secretariat],
+                seeing: &[Role::AuthorityRep, Role::Expert, Role::Observer],
+            },
+            request: |ctx, _| {
+                Req::new(
+                    Method::GET,
+                    format!(
+                        "/api/v1/support-requests/{}/candidates",
+                        ctx.ids["sr_assigned"]
+                    ),
+                )
+            },
+        },
+        Case {
+            op: "GET /api/v1/support-requests/{id}/messages",
+            access: Scoped(&[
+                Role::AuthorityRep,
+                Role::Expert,
+                Role::Coordinator,
+                Role::Secretariat,
+                Role::Observer,
+            ]),
+            request: |ctx, _| {
+                Req::new(
+                    Method::GET,
+                    format!(
+                        "/api/v1/support-requests/{}/messages",
+                        ctx.ids["sr_assigned"]
+                    ),
+                )
+            },
+        },
+        Case {
+            op: "POST /api/v1/support-requests/{id}/messages",
+            access: Acting {
+                allowed: &[
+                    Role::AuthorityRep,
+                    Role::Expert,
+                    Role::Coordinator,
+                    Role::Secretariat,
+                ],
+                seeing: &[Role::Observer],
+            },
+            request: |ctx, _| {
+                Req::new(
+                    Method::POST,
+                    format!(
+                        "/api/v1/support-requests/{}/messages",
+                        ctx.ids["sr_assigned"]
+                    ),
+                )
+                .body(json!({"body": "Matrice"}))
+            },
+        },
+        Case {
             op: "GET /api/v1/notifications",
             access: AnyUser,
             request: |_, _| Req::new(Method::GET, "/api/v1/notifications"),

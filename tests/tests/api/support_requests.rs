@@ -629,3 +629,143 @@ async fn the_list_filters_sorts_pages_and_exports() {
     assert!(lines[1..].iter().all(|l| l.contains(";016024;Bergamo;BG;")));
     assert!(text.contains("Inviata"));
 }
+
+#[tokio::test]
+async fn candidates_are_ranked_and_internal_notes_stay_inside() {
+    let app = spawn_app().await;
+    let rep = app.token_for(Role::AuthorityRep).await;
+    let coordinator = app.token_for(Role::Coordinator).await;
+    let secretariat = app.token_for(Role::Secretariat).await;
+    let expert = app.token_for(Role::Expert).await;
+    let observer = app.token_for(Role::Observer).await;
+    // A second expert of the task force, covering Milano only.
+    let res = app
+        .post_json(
+            "/api/v1/experts",
+            Some(&secretariat),
+            &json!({"email": "luca.neri@esperti.example.it", "full_name": "Luca Neri",
+                    "task_forces": ["building_planning"], "provinces": ["MI"], "max_concurrent_requests": 3}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let (r, _) = create(&app, &rep, &draft_body()).await;
+    let id = r.summary.id;
+    act(&app, &rep, id, json!({"action": "submit"})).await;
+    act(&app, &coordinator, id, json!({"action": "take_charge"})).await;
+
+    let res = app
+        .get(
+            &format!("/api/v1/support-requests/{id}/candidates"),
+            &coordinator,
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let list: Vec<Value> = res.json().await.unwrap();
+    let names: Vec<&str> = list
+        .iter()
+        .map(|c| c["full_name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names[0], "Anna Colombo (esperta edilizia)", "{list:?}");
+    assert!(names.contains(&"Luca Neri"));
+    assert_eq!(list[0]["covers_province"], true);
+    assert_eq!(list[0]["suggested"], true);
+    assert_eq!(list[0]["open_requests"], 0);
+    let luca = list.iter().find(|c| c["full_name"] == "Luca Neri").unwrap();
+    assert_eq!(
+        (
+            luca["covers_province"].as_bool(),
+            luca["suggested"].as_bool()
+        ),
+        (Some(false), Some(false))
+    );
+    // The authority sees the request but not the candidates; an unassigned expert not even that.
+    assert_problem(
+        app.get(&format!("/api/v1/support-requests/{id}/candidates"), &rep)
+            .await,
+        403,
+        "forbidden",
+    )
+    .await;
+    assert_problem(
+        app.get(
+            &format!("/api/v1/support-requests/{id}/candidates"),
+            &expert,
+        )
+        .await,
+        404,
+        "not_found",
+    )
+    .await;
+
+    // The thread: a message of the authority, an internal note of the coordinator.
+    let path = format!("/api/v1/support-requests/{id}/messages");
+    let res = app
+        .post_json(
+            &path,
+            Some(&rep),
+            &json!({"body": "Buongiorno, vi mandiamo l'elenco."}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let res = app
+        .post_json(
+            &path,
+            Some(&coordinator),
+            &json!({"body": "Assegnare ad Anna: conosce l'ufficio.", "internal": true}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let count = |token: String| {
+        let app = &app;
+        let path = path.clone();
+        async move {
+            app.get(&path, &token)
+                .await
+                .json::<Vec<Value>>()
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(count(rep.clone()).await.len(), 1);
+    assert_eq!(count(observer.clone()).await.len(), 1);
+    let staff_view = count(secretariat.clone()).await;
+    assert_eq!(staff_view.len(), 2);
+    assert_eq!(staff_view[1]["internal"], true);
+    // The authority cannot write internal notes, observers cannot write at all, empty is refused.
+    let p = assert_problem(
+        app.post_json(&path, Some(&rep), &json!({"body": "x", "internal": true}))
+            .await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(p.errors[0].field, "internal");
+    assert_problem(
+        app.post_json(&path, Some(&observer), &json!({"body": "Salve"}))
+            .await,
+        403,
+        "forbidden",
+    )
+    .await;
+    let p = assert_problem(
+        app.post_json(&path, Some(&rep), &json!({"body": "   "}))
+            .await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(p.errors[0].field, "body");
+    // The coordinator was told of the authority's message.
+    let notes: Page<Notification> = app
+        .get("/api/v1/notifications", &coordinator)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        notes
+            .items
+            .iter()
+            .any(|n| n.kind == "request_message" && n.body.contains("elenco"))
+    );
+}

@@ -10,7 +10,8 @@
 
 use crate::auth::Caller;
 use crate::entities::{
-    procedure, request_assignee, request_transition, role_grant, support_request, user,
+    procedure, request_assignee, request_message, request_transition, role_grant, support_request,
+    user,
 };
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, Query, etag, if_match};
@@ -20,8 +21,9 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use affianca_domain::calendar::{Hold, due_date, rome_date};
 use affianca_domain::dto::{
-    Assignee, CreateSupportRequest, FieldError, Page, PersonRef, ServiceLevels, SupportRequest,
-    SupportRequestSummary, TransitionRecord, TransitionRequest, UpdateSupportRequest,
+    Assignee, Candidate, CreateSupportRequest, FieldError, Message, NewMessage, Page, PersonRef,
+    ServiceLevels, SupportRequest, SupportRequestSummary, TransitionRecord, TransitionRequest,
+    UpdateSupportRequest,
 };
 use affianca_domain::request::{
     ASSIGN_DAYS, Context, Relation, TAKE_CHARGE_DAYS, allowed_actions, next_status,
@@ -1399,4 +1401,262 @@ pub async fn export_requests(
             "attachment; filename=\"richieste.csv\"",
         ))
         .body(out))
+}
+
+// ---- assignment candidates ---------------------------------------------------------------------
+
+/// The ranking of a candidate (see [`Candidate::score`]).
+fn score(covers_province: bool, past: u64, open: u64, max: i32) -> i32 {
+    let max = i64::from(max.max(1));
+    let open = i64::try_from(open).unwrap_or(i64::MAX);
+    let past = i32::try_from(past.min(3)).unwrap_or(3);
+    let load = i32::try_from((open * 4) / max).unwrap_or(4).min(4);
+    let full = if open >= max { 10 } else { 0 };
+    3 * i32::from(covers_province) + past - load - full
+}
+
+/// The experts who could take the request: its task force's experts with their open workload,
+/// whether they cover the authority's province and their past work with the authority, best
+/// first; the best one with room is `suggested`. For the secretariat and the task force's
+/// coordinators.
+#[utoipa::path(
+    tag = "support-requests",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Request id")),
+    responses(
+        (status = 200, description = "Candidates, best first", body = Vec<Candidate>),
+        crate::openapi::Unauthorized,
+        crate::openapi::Forbidden,
+        crate::openapi::NotFound,
+    )
+)]
+#[get("/support-requests/{id}/candidates")]
+pub async fn candidates(
+    db: web::Data<DatabaseConnection>,
+    caller: Caller,
+    path: web::Path<i64>,
+) -> ApiResult<HttpResponse> {
+    let r = visible_request(db.get_ref(), &caller, path.into_inner()).await?;
+    let rel = relation(&caller, &r);
+    if !(rel.secretariat || rel.coordinator) {
+        return Err(ApiError::forbidden(
+            "Gli esperti da assegnare li vedono la Segreteria Tecnica e i coordinatori della task force.",
+        ));
+    }
+    let experts = task_force_experts(db.get_ref(), &r.task_force).await?;
+    let profiles: HashMap<i64, crate::entities::expert_profile::Model> =
+        crate::entities::expert_profile::Entity::find()
+            .filter(crate::entities::expert_profile::Column::UserId.is_in(experts.iter().copied()))
+            .all(db.get_ref())
+            .await?
+            .into_iter()
+            .map(|p| (p.user_id, p))
+            .collect();
+    let open_statuses: Vec<&str> = RequestStatus::ALL
+        .iter()
+        .filter(|s| s.is_open() && **s != RequestStatus::Completed)
+        .map(|s| s.code())
+        .collect();
+    // (user, request) pairs of the task force's experts, with the request's status and authority.
+    let pairs: Vec<(i64, String, String)> = request_assignee::Entity::find()
+        .select_only()
+        .column(request_assignee::Column::UserId)
+        .column_as(support_request::Column::Status, "status")
+        .column_as(support_request::Column::AuthorityCode, "authority_code")
+        .join(
+            sea_orm::JoinType::InnerJoin,
+            request_assignee::Entity::belongs_to(support_request::Entity)
+                .from(request_assignee::Column::RequestId)
+                .to(support_request::Column::Id)
+                .into(),
+        )
+        .filter(request_assignee::Column::UserId.is_in(experts.iter().copied()))
+        .filter(request_assignee::Column::RequestId.ne(r.id))
+        .into_tuple()
+        .all(db.get_ref())
+        .await?;
+    let names = names(db.get_ref(), experts.iter().copied()).await?;
+    let mut out: Vec<Candidate> = experts
+        .iter()
+        .map(|&uid| {
+            let open = pairs
+                .iter()
+                .filter(|(u, s, _)| *u == uid && open_statuses.contains(&s.as_str()))
+                .count() as u64;
+            let past = pairs
+                .iter()
+                .filter(|(u, _, a)| *u == uid && *a == r.authority_code)
+                .count() as u64;
+            let profile = profiles.get(&uid);
+            let max = profile.map_or(5, |p| p.max_concurrent_requests);
+            let covers_province = r
+                .province
+                .as_ref()
+                .is_some_and(|p| profile.is_some_and(|pr| pr.provinces.split(',').any(|x| x == p)));
+            Candidate {
+                user_id: UserId(uid),
+                full_name: names.get(&uid).cloned().unwrap_or_default(),
+                open_requests: open,
+                max_concurrent_requests: max,
+                covers_province,
+                past_requests_with_authority: past,
+                score: score(covers_province, past, open, max),
+                suggested: false,
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        b.score
+            .cmp(&a.score)
+            .then(a.open_requests.cmp(&b.open_requests))
+            .then(a.full_name.cmp(&b.full_name))
+    });
+    if let Some(best) = out
+        .iter_mut()
+        .find(|c| c.open_requests < u64::try_from(c.max_concurrent_requests).unwrap_or(0))
+    {
+        best.suggested = true;
+    }
+    Ok(HttpResponse::Ok().json(out))
+}
+
+// ---- messages ----------------------------------------------------------------------------------
+
+/// The message thread of a request, oldest first. Internal notes are left out for the authority
+/// and for observers.
+#[utoipa::path(
+    tag = "support-requests",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Request id")),
+    responses(
+        (status = 200, description = "Messages", body = Vec<Message>),
+        crate::openapi::Unauthorized,
+        crate::openapi::NotFound,
+    )
+)]
+#[get("/support-requests/{id}/messages")]
+pub async fn list_messages(
+    db: web::Data<DatabaseConnection>,
+    caller: Caller,
+    path: web::Path<i64>,
+) -> ApiResult<HttpResponse> {
+    let r = visible_request(db.get_ref(), &caller, path.into_inner()).await?;
+    let mut select = request_message::Entity::find()
+        .filter(request_message::Column::RequestId.eq(r.id))
+        .order_by_asc(request_message::Column::Id);
+    if !is_staff(&caller) {
+        select = select.filter(request_message::Column::Internal.eq(false));
+    }
+    let rows = select.all(db.get_ref()).await?;
+    let names = names(db.get_ref(), rows.iter().map(|m| m.author_id)).await?;
+    let out: Vec<Message> = rows
+        .into_iter()
+        .map(|m| Message {
+            id: m.id,
+            author: person(&names, m.author_id),
+            body: m.body,
+            internal: m.internal,
+            created_at: m.created_at,
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(out))
+}
+
+/// Write on a request's thread: the authority's users and programme staff who see the request
+/// (observers only read). Internal notes are for staff. The other parties are notified.
+#[utoipa::path(
+    tag = "support-requests",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Request id")),
+    request_body = NewMessage,
+    responses(
+        (status = 201, description = "Posted", body = Message),
+        crate::openapi::BadRequest,
+        crate::openapi::Unauthorized,
+        crate::openapi::Forbidden,
+        crate::openapi::NotFound,
+        crate::openapi::UnsupportedMediaType,
+        crate::openapi::Unprocessable,
+    )
+)]
+#[post("/support-requests/{id}/messages")]
+pub async fn post_message(
+    db: web::Data<DatabaseConnection>,
+    base: web::Data<PublicUrl>,
+    caller: Caller,
+    path: web::Path<i64>,
+    body: Body<NewMessage>,
+) -> ApiResult<HttpResponse> {
+    let r = visible_request(db.get_ref(), &caller, path.into_inner()).await?;
+    let rel = relation(&caller, &r);
+    let assigned = request_assignee::Entity::find()
+        .filter(request_assignee::Column::RequestId.eq(r.id))
+        .all(db.get_ref())
+        .await?;
+    let is_assignee = assigned.iter().any(|a| a.user_id == caller.user_id.0);
+    if !(rel.authority || rel.secretariat || rel.coordinator || is_assignee) {
+        return Err(ApiError::forbidden(
+            "Sulla richiesta scrivono l'ente, la Segreteria Tecnica, i coordinatori e gli esperti assegnati.",
+        ));
+    }
+    let msg = body.0;
+    if msg.internal && !(rel.secretariat || rel.coordinator || is_assignee) {
+        return Err(ApiError::invalid_field(
+            "internal",
+            "le note interne sono riservate allo staff del programma",
+        ));
+    }
+    let text = msg.body.trim();
+    if text.is_empty() || text.chars().count() > 10_000 {
+        return Err(ApiError::invalid_field(
+            "body",
+            "il testo: da 1 a 10000 caratteri",
+        ));
+    }
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    let id = request_message::Entity::insert(request_message::ActiveModel {
+        request_id: Set(r.id),
+        author_id: Set(caller.user_id.0),
+        body: Set(text.to_owned()),
+        internal: Set(msg.internal),
+        created_at: Set(now),
+        ..Default::default()
+    })
+    .exec(&txn)
+    .await?
+    .last_insert_id;
+    let mut to: BTreeSet<i64> = assigned.iter().map(|a| a.user_id).collect();
+    if !msg.internal {
+        to.extend(authority_users(&txn, &r.authority_code).await?);
+    }
+    if to.is_empty() || rel.authority {
+        // Before assignment someone must read it: the task force's coordinators.
+        to.extend(coordinators(&txn, &r.task_force).await?);
+    }
+    to.remove(&caller.user_id.0);
+    let author = names(&txn, [caller.user_id.0]).await?;
+    let notice = Notice {
+        kind: "request_message",
+        title: format!("Nuovo messaggio sulla richiesta n. {}", r.id),
+        body: format!(
+            "{} ha scritto sulla richiesta «{}»{}:\n\n{}",
+            author.get(&caller.user_id.0).cloned().unwrap_or_default(),
+            r.subject,
+            if msg.internal { " (nota interna)" } else { "" },
+            text
+        ),
+        link: Some(format!("/richieste/{}", r.id)),
+    };
+    for uid in to {
+        notify::user(&txn, &base, uid, &notice).await?;
+    }
+    txn.commit().await?;
+    Ok(HttpResponse::Created().json(Message {
+        id,
+        author: person(&author, caller.user_id.0),
+        body: text.to_owned(),
+        internal: msg.internal,
+        created_at: now,
+    }))
 }

@@ -247,3 +247,53 @@ impl TransitionRequest {
         }
     }
 }
+
+/// An expert who could take a request, for the assignment dialog.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema), schema(example = json!({
+    "user_id": 5, "full_name": "Anna Colombo", "open_requests": 2, "max_concurrent_requests": 6,
+    "covers_province": true, "past_requests_with_authority": 1, "score": 5, "suggested": true
+})))]
+pub struct Candidate {
+    pub user_id: UserId,
+    pub full_name: String,
+    /// Requests assigned to them and not yet completed, closed, rejected or withdrawn.
+    pub open_requests: u64,
+    pub max_concurrent_requests: i32,
+    /// Whether their profile covers the authority's province.
+    pub covers_province: bool,
+    /// Requests of the same authority they worked on before.
+    pub past_requests_with_authority: u64,
+    /// The ranking: province +3, past work with the authority up to +3, load up to −4, full −10.
+    pub score: i32,
+    /// The best candidate with room for one more request.
+    pub suggested: bool,
+}
+
+/// A message on a request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema), schema(example = json!({
+    "id": 7, "author": {"user_id": 5, "full_name": "Anna Colombo"}, "body": "Ci vediamo giovedì in Comune.",
+    "internal": false, "created_at": "2026-11-25T11:00:00Z"
+})))]
+pub struct Message {
+    pub id: i64,
+    pub author: PersonRef,
+    pub body: String,
+    /// A note among programme staff: the authority and observers never see it.
+    pub internal: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Body of `POST /api/v1/support-requests/{id}/messages`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema), schema(example = json!({
+    "body": "Servono gli elenchi delle pratiche in attesa.", "internal": false
+})))]
+pub struct NewMessage {
+    /// 1–10000 characters.
+    pub body: String,
+    /// Only programme staff may write internal notes.
+    #[serde(default)]
+    pub internal: bool,
+}
