@@ -2,6 +2,7 @@
 //! turn rows into the domain's parsed types at the edge.
 
 pub mod action_token;
+pub mod activity_entry;
 pub mod audit_event;
 pub mod authority;
 pub mod expert_profile;

@@ -14,6 +14,7 @@ mod m20261126_000008_expert_profiles;
 mod m20261126_000009_meetings;
 mod m20261126_000010_support_requests;
 mod m20261126_000011_request_messages;
+mod m20261126_000012_activity_entries;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000009_meetings::Migration),
             Box::new(m20261126_000010_support_requests::Migration),
             Box::new(m20261126_000011_request_messages::Migration),
+            Box::new(m20261126_000012_activity_entries::Migration),
         ]
     }
 }

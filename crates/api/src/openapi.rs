@@ -32,6 +32,7 @@ Authenticate with `POST /api/v1/auth/login` and send `Authorization: Bearer <acc
         (name = "meetings", description = "Meetings at the provinces: invitations, attendance, calendar files"),
         (name = "phases", description = "Programme phases and which authorities they enable"),
         (name = "support-requests", description = "Support requests: filing, triage, assignment, the state machine, history, service levels, CSV export"),
+        (name = "activities", description = "The experts' activity log on requests and their monthly timesheets"),
         (name = "notifications", description = "In-app notifications and the e-mail outbox"),
         (name = "audit", description = "The append-only audit log of security-relevant actions (admin)"),
         (name = "system", description = "Health and version"),

@@ -2,6 +2,7 @@
 
 use utoipa_actix_web::{scope, service_config::ServiceConfig};
 
+pub mod activities;
 pub mod audit;
 pub mod auth;
 pub mod authorities;
@@ -72,6 +73,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(support_requests::candidates)
             .service(support_requests::list_messages)
             .service(support_requests::post_message)
+            .service(activities::list_activities)
+            .service(activities::create_activity)
+            .service(activities::update_activity)
+            .service(activities::delete_activity)
+            .service(activities::timesheet)
+            .service(activities::timesheet_csv)
             .service(notifications::list_notifications)
             .service(notifications::unread_count)
             .service(notifications::mark_read)

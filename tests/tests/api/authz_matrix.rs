@@ -735,6 +735,90 @@ fn cases() -> Vec<Case> {
             },
         },
         Case {
+            op: "GET /api/v1/support-requests/{id}/activities",
+            access: Scoped(&[
+                Role::AuthorityRep,
+                Role::Expert,
+                Role::Coordinator,
+                Role::Secretariat,
+                Role::Observer,
+            ]),
+            request: |ctx, _| {
+                Req::new(
+                    Method::GET,
+                    format!(
+                        "/api/v1/support-requests/{}/activities",
+                        ctx.ids["sr_assigned"]
+                    ),
+                )
+            },
+        },
+        Case {
+            op: "POST /api/v1/support-requests/{id}/activities",
+            access: Acting {
+                allowed: &[Role::Expert],
+                seeing: &[
+                    Role::AuthorityRep,
+                    Role::Coordinator,
+                    Role::Secretariat,
+                    Role::Observer,
+                ],
+            },
+            request: |ctx, _| {
+                Req::new(
+                    Method::POST,
+                    format!(
+                        "/api/v1/support-requests/{}/activities",
+                        ctx.ids["sr_assigned"]
+                    ),
+                )
+                .body(json!({"date": "2026-01-15", "kind": "document_review", "hours": 1}))
+            },
+        },
+        Case {
+            // The demo expert's own entry.
+            op: "PATCH /api/v1/activities/{id}",
+            access: Scoped(&[Role::Expert]),
+            request: |ctx, _| {
+                Req::new(
+                    Method::PATCH,
+                    format!("/api/v1/activities/{}", ctx.ids["activity"]),
+                )
+                .body(json!({"notes": "Matrice"}))
+            },
+        },
+        Case {
+            op: "DELETE /api/v1/activities/{id}",
+            access: Scoped(&[Role::Expert]),
+            request: |ctx, _| {
+                Req::new(
+                    Method::DELETE,
+                    format!("/api/v1/activities/{}", ctx.ids["activity_b"]),
+                )
+            },
+        },
+        Case {
+            // The demo expert's timesheet: hers, the secretariat's, her coordinator's.
+            op: "GET /api/v1/experts/{user_id}/timesheet",
+            access: Scoped(&[Role::Expert, Role::Coordinator, Role::Secretariat]),
+            request: |ctx, _| {
+                Req::new(
+                    Method::GET,
+                    format!("/api/v1/experts/{}/timesheet", ctx.ids["expert"]),
+                )
+            },
+        },
+        Case {
+            op: "GET /api/v1/experts/{user_id}/timesheet.csv",
+            access: Scoped(&[Role::Expert, Role::Coordinator, Role::Secretariat]),
+            request: |ctx, _| {
+                Req::new(
+                    Method::GET,
+                    format!("/api/v1/experts/{}/timesheet.csv", ctx.ids["expert"]),
+                )
+            },
+        },
+        Case {
             op: "GET /api/v1/notifications",
             access: AnyUser,
             request: |_, _| Req::new(Method::GET, "/api/v1/notifications"),
@@ -1072,6 +1156,21 @@ async fn every_operation_answers_each_role_as_the_matrix_says() {
             "sr_assigned_start",
             support_request(&app, rep, "016024", &assigned).await,
         );
+        ids.insert("expert", anna);
+        for key in ["activity", "activity_b"] {
+            let res = app
+                .post_json(
+                    &format!("/api/v1/support-requests/{}/activities", ids["sr_assigned"]),
+                    Some(&tokens[&Role::Expert]),
+                    &json!({"date": "2026-01-14", "kind": "other", "hours": 1}),
+                )
+                .await;
+            assert_eq!(res.status(), 201);
+            ids.insert(
+                key,
+                res.json::<Value>().await.unwrap()["id"].as_i64().unwrap(),
+            );
+        }
     }
     let ctx = Ctx {
         reset_tokens: RefCell::new(reset_tokens),

@@ -1,5 +1,6 @@
 //! API tests over HTTP, against SQLite (always) and PostgreSQL (when TEST_DATABASE_URL is set).
 
+mod activities;
 mod audit;
 mod auth;
 mod authorities;

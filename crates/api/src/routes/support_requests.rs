@@ -165,7 +165,7 @@ pub async fn visible_request(
 
 // ---- DTOs --------------------------------------------------------------------------------------
 
-fn status_of(s: &str) -> RequestStatus {
+pub fn status_of(s: &str) -> RequestStatus {
     RequestStatus::parse(s).unwrap_or(RequestStatus::Draft)
 }
 
@@ -187,7 +187,7 @@ pub fn service_levels(r: &support_request::Model, today: NaiveDate) -> ServiceLe
     }
 }
 
-async fn names(
+pub async fn names(
     db: &impl ConnectionTrait,
     ids: impl IntoIterator<Item = i64>,
 ) -> Result<HashMap<i64, String>, sea_orm::DbErr> {
@@ -207,7 +207,7 @@ async fn names(
         .collect())
 }
 
-fn person(names: &HashMap<i64, String>, id: i64) -> PersonRef {
+pub fn person(names: &HashMap<i64, String>, id: i64) -> PersonRef {
     PersonRef {
         user_id: UserId(id),
         full_name: names.get(&id).cloned().unwrap_or_default(),

@@ -297,3 +297,94 @@ pub struct NewMessage {
     #[serde(default)]
     pub internal: bool,
 }
+
+/// An entry of an expert's activity log on a request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema), schema(example = json!({
+    "id": 12, "request_id": 42, "expert": {"user_id": 5, "full_name": "Anna Colombo"},
+    "date": "2026-11-25", "kind": "file_processing", "hours": 3.5, "files_handled": 14,
+    "notes": "Istruttoria di 14 PDC con l'ufficio tecnico", "created_at": "2026-11-25T17:00:00Z",
+    "editable_until": "2026-12-25"
+})))]
+pub struct ActivityEntry {
+    pub id: i64,
+    pub request_id: i64,
+    pub expert: PersonRef,
+    pub date: NaiveDate,
+    pub kind: crate::ActivityKind,
+    /// 0.25–12, in quarter hours.
+    pub hours: f64,
+    pub files_handled: i32,
+    pub notes: String,
+    pub created_at: DateTime<Utc>,
+    /// The last day the expert may still change it (30 days after it was written).
+    pub editable_until: NaiveDate,
+}
+
+/// Body of `POST /api/v1/support-requests/{id}/activities`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema), schema(example = json!({
+    "date": "2026-11-25", "kind": "file_processing", "hours": 3.5, "files_handled": 14,
+    "notes": "Istruttoria di 14 PDC con l'ufficio tecnico"
+})))]
+pub struct NewActivity {
+    /// Not in the future.
+    pub date: NaiveDate,
+    pub kind: crate::ActivityKind,
+    /// 0.25–12 in quarter hours; at most 24 per expert per day across entries.
+    pub hours: f64,
+    /// 0–10000.
+    #[serde(default)]
+    pub files_handled: i32,
+    #[serde(default)]
+    pub notes: String,
+}
+
+/// Body of `PATCH /api/v1/activities/{id}`: the fields to change.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct UpdateActivity {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<NaiveDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<crate::ActivityKind>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hours: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub files_handled: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+}
+
+/// One line of a monthly timesheet: an entry with its request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct TimesheetLine {
+    #[serde(flatten)]
+    pub entry: ActivityEntry,
+    pub subject: String,
+    pub authority_name: String,
+}
+
+/// Hours of one day.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct DayTotal {
+    pub date: NaiveDate,
+    pub hours: f64,
+}
+
+/// An expert's month: every entry, the hours of each day, the total.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema), schema(example = json!({
+    "expert": {"user_id": 5, "full_name": "Anna Colombo"}, "month": "2026-11",
+    "lines": [], "days": [{"date": "2026-11-25", "hours": 3.5}], "total_hours": 3.5
+})))]
+pub struct Timesheet {
+    pub expert: PersonRef,
+    /// `YYYY-MM`.
+    pub month: String,
+    pub lines: Vec<TimesheetLine>,
+    pub days: Vec<DayTotal>,
+    pub total_hours: f64,
+}
