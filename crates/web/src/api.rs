@@ -12,6 +12,10 @@
 //! tokens are cleared and the session-expired callback (set by [`crate::session`]) runs.
 
 use affianca_domain::dto::{
+    ActivityEntry, Candidate, CreateSupportRequest, Message, NewActivity, NewMessage,
+    SupportRequest, SupportRequestSummary, Timesheet, TransitionRequest,
+};
+use affianca_domain::dto::{
     AppointCoordinatorRequest, AuditEvent, Authority, CreateExpertRequest, CreateMeetingRequest,
     CreatePhaseRequest, CreateUserRequest, EnableAuthoritiesRequest, EnableAuthoritiesResult,
     ExpertProfile, FieldError, Grant, GrantRequest, LoginRequest, Me, Meeting, Page, Phase,
@@ -1083,4 +1087,131 @@ pub async fn create_meeting(body: &CreateMeetingRequest) -> Result<Meeting, ApiE
 /// `POST /meetings/{id}/rsvp`: an invited authority confirms or declines.
 pub async fn rsvp(id: i64, body: &RsvpRequest) -> Result<Meeting, ApiError> {
     post(&format!("/meetings/{id}/rsvp"), body).await
+}
+
+// ---- support requests --------------------------------------------------------------------------
+
+/// The filters of the request list (and of its CSV export), as query parameters.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RequestQuery {
+    pub status: String,
+    pub q: String,
+    pub province: String,
+    pub task_force: String,
+    pub assignee: Option<UserId>,
+    pub overdue: bool,
+    pub sort: String,
+    pub page: u64,
+}
+
+impl RequestQuery {
+    fn params(&self, paged: bool) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        for (k, v) in [
+            ("status", &self.status),
+            ("q", &self.q),
+            ("province", &self.province),
+            ("task_force", &self.task_force),
+            ("sort", &self.sort),
+        ] {
+            if !v.trim().is_empty() {
+                out.push((k, v.trim().to_owned()));
+            }
+        }
+        if let Some(a) = self.assignee {
+            out.push(("assignee", a.to_string()));
+        }
+        if self.overdue {
+            out.push(("overdue", "true".to_owned()));
+        }
+        if paged {
+            out.push(("limit", PAGE_SIZE.to_string()));
+            out.push(("offset", offset_of(self.page)));
+        }
+        out
+    }
+
+    /// The CSV export of the same query.
+    pub fn csv_path(&self) -> String {
+        let q: Vec<String> = self
+            .params(false)
+            .into_iter()
+            .map(|(k, v)| format!("{k}={}", crate::util::encode(&v)))
+            .collect();
+        format!("/support-requests.csv?{}", q.join("&"))
+    }
+}
+
+/// `GET /support-requests`.
+pub async fn support_requests(
+    query: &RequestQuery,
+) -> Result<Page<SupportRequestSummary>, ApiError> {
+    get("/support-requests", &query.params(true)).await
+}
+
+/// `GET /support-requests/{id}` with its `ETag`.
+pub async fn support_request(id: i64) -> Result<(SupportRequest, String), ApiError> {
+    let url = format!("{BASE}/support-requests/{id}");
+    let resp = send_authed(|| Request::get(&url)).await?;
+    let etag = resp.headers().get("etag").unwrap_or_default();
+    Ok((decode(resp).await?, etag))
+}
+
+/// `POST /support-requests`: a new draft.
+pub async fn create_support_request(
+    body: &CreateSupportRequest,
+) -> Result<SupportRequest, ApiError> {
+    post("/support-requests", body).await
+}
+
+/// `POST /support-requests/{id}/transitions` with `If-Match`.
+pub async fn transition(
+    id: i64,
+    etag: &str,
+    body: &TransitionRequest,
+) -> Result<SupportRequest, ApiError> {
+    let url = format!("{BASE}/support-requests/{id}/transitions");
+    let body = serde_json::to_string(body).map_err(|_| ApiError::Decode)?;
+    let resp =
+        send_authed_with_body(|| Request::post(&url).header("If-Match", etag), Some(&body)).await?;
+    decode(resp).await
+}
+
+/// `GET /support-requests/{id}/candidates`.
+pub async fn candidates(id: i64) -> Result<Vec<Candidate>, ApiError> {
+    get(&format!("/support-requests/{id}/candidates"), &[]).await
+}
+
+/// `GET /support-requests/{id}/messages`.
+pub async fn messages(id: i64) -> Result<Vec<Message>, ApiError> {
+    get(&format!("/support-requests/{id}/messages"), &[]).await
+}
+
+/// `POST /support-requests/{id}/messages`.
+pub async fn post_message(id: i64, body: &NewMessage) -> Result<Message, ApiError> {
+    post(&format!("/support-requests/{id}/messages"), body).await
+}
+
+/// `GET /support-requests/{id}/activities`.
+pub async fn activities(id: i64) -> Result<Vec<ActivityEntry>, ApiError> {
+    get(&format!("/support-requests/{id}/activities"), &[]).await
+}
+
+/// `POST /support-requests/{id}/activities`.
+pub async fn log_activity(id: i64, body: &NewActivity) -> Result<ActivityEntry, ApiError> {
+    post(&format!("/support-requests/{id}/activities"), body).await
+}
+
+/// `DELETE /activities/{id}`.
+pub async fn delete_activity(id: i64) -> Result<(), ApiError> {
+    delete(&format!("/activities/{id}")).await
+}
+
+/// `GET /experts/{user_id}/timesheet?month=YYYY-MM`.
+pub async fn timesheet(expert: UserId, month: &str) -> Result<Timesheet, ApiError> {
+    get(
+        &format!("/experts/{expert}/timesheet"),
+        &[("month", month.to_owned())],
+    )
+    .await
 }

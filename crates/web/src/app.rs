@@ -15,7 +15,10 @@ use crate::pages::{
     password_reset::{ForgotPassword, ResetPassword},
     phases::{PhaseDetail, Phases},
     registrations::{RegistrationDetail, Registrations},
+    request::RequestDetail,
+    requests::{NewRequest, Requests},
     sign_up::SignUp,
+    timesheet::TimesheetPage,
 };
 use crate::session::provide_session;
 use affianca_domain::Role;
@@ -58,6 +61,13 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("registrazioni") view=Registrations/>
                     <Route path=path!("registrazioni/:id") view=RegistrationDetail/>
                     <Route path=path!("notifiche") view=Notifications/>
+                    <Route path=path!("richieste") view=Requests/>
+                    <Route path=path!("richieste/nuova") view=NewRequest/>
+                    <Route path=path!("richieste/:id") view=RequestDetail/>
+                    <Route
+                        path=path!("foglio-ore")
+                        view=|| view! { <RequireRole roles=&[Role::Expert]><TimesheetPage/></RequireRole> }
+                    />
                     <Route path=path!("incontri") view=Meetings/>
                     <Route path=path!("incontri/:id") view=MeetingDetail/>
                     <Route

@@ -9,8 +9,20 @@ use leptos::task::spawn_local;
 use leptos_router::hooks::use_location;
 
 /// The sections in the navigation bar: (path, label, id, roles that see it; none = everyone).
-const SECTIONS: [(&str, &str, &str, &[Role]); 9] = [
+const SECTIONS: [(&str, &str, &str, &[Role]); 11] = [
     ("/", "Home", "nav-home", &[]),
+    (
+        "/richieste",
+        "Richieste",
+        "nav-richieste",
+        crate::pages::requests::PROGRAMME,
+    ),
+    (
+        "/foglio-ore",
+        "Foglio ore",
+        "nav-foglio-ore",
+        &[Role::Expert],
+    ),
     ("/enti", "Enti", "nav-enti", &[]),
     ("/procedimenti", "Procedimenti", "nav-procedimenti", &[]),
     ("/incontri", "Incontri", "nav-incontri", &[]),
