@@ -31,7 +31,12 @@ enum Command {
     /// Apply pending database migrations and exit.
     Migrate,
     /// Migrate, seed the reference data and create the demo accounts (one per role).
-    SeedDemo,
+    SeedDemo {
+        /// `region`: also a region-scale dataset (120 experts, 20,000 support requests over three
+        /// years, 200,000 activity entries), for load tests.
+        #[arg(long, value_parser = ["region"])]
+        scale: Option<String>,
+    },
     /// Manage users.
     User {
         #[command(subcommand)]
@@ -94,12 +99,30 @@ async fn main() -> anyhow::Result<()> {
             db::migrate(&conn).await?;
             println!("migrations applied");
         }
-        Command::SeedDemo => {
+        Command::SeedDemo { scale } => {
             let conn = db::connect(settings.database_url.expose(), 2).await?;
             db::migrate(&conn).await?;
             seed::seed_reference(&conn).await?;
             seed::seed_demo(&conn).await?;
             println!("reference data and demo accounts are in place");
+            if scale.is_some() {
+                let started = std::time::Instant::now();
+                let r =
+                    affianca_api::scale::seed_region(&conn, affianca_api::scale::REGION).await?;
+                if r.requests == 0 {
+                    println!("the region-scale data is already there");
+                } else {
+                    println!(
+                        "region scale: {} experts, {} requests, {} transitions, {} messages, {} activity entries in {:.1} s",
+                        r.experts,
+                        r.requests,
+                        r.transitions,
+                        r.messages,
+                        r.activities,
+                        started.elapsed().as_secs_f64()
+                    );
+                }
+            }
         }
         Command::User {
             command:

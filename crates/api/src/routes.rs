@@ -14,6 +14,7 @@ pub mod notifications;
 pub mod password_reset;
 pub mod phases;
 pub mod registrations;
+pub mod reports;
 pub mod status;
 pub mod support_requests;
 pub mod users;
@@ -73,6 +74,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(support_requests::candidates)
             .service(support_requests::list_messages)
             .service(support_requests::post_message)
+            .service(reports::service_report)
             .service(activities::list_activities)
             .service(activities::create_activity)
             .service(activities::update_activity)

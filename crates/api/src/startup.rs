@@ -60,6 +60,7 @@ impl Application {
             keys: JwtKeys::new(&secret),
             registry,
         };
+        tokio::spawn(crate::jobs::run(state.db.clone(), state.public_url.clone()));
         if let Some(mail) = settings.mail.clone() {
             tokio::spawn(crate::mailer::run(state.db.clone(), mail));
         } else {

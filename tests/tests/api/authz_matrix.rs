@@ -819,6 +819,11 @@ fn cases() -> Vec<Case> {
             },
         },
         Case {
+            op: "GET /api/v1/reports/service",
+            access: Roles(&[Role::Coordinator, Role::Secretariat]),
+            request: |_, _| Req::new(Method::GET, "/api/v1/reports/service"),
+        },
+        Case {
             op: "GET /api/v1/notifications",
             access: AnyUser,
             request: |_, _| Req::new(Method::GET, "/api/v1/notifications"),

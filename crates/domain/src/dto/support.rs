@@ -388,3 +388,69 @@ pub struct Timesheet {
     pub days: Vec<DayTotal>,
     pub total_hours: f64,
 }
+
+/// One task force in the service report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct TaskForceReport {
+    pub task_force: TaskForce,
+    /// Submitted in the period.
+    pub submitted: u64,
+    /// Open now (submitted, under review, assigned, in progress, on hold).
+    pub open: u64,
+    /// Waiting past a service-level due date now.
+    pub overdue: u64,
+    /// Median working days from submission to taking charge.
+    pub median_take_charge_days: Option<f64>,
+    /// Median working days from submission to assignment.
+    pub median_assign_days: Option<f64>,
+    /// The authorities' average rating, 1–5, and how many ratings.
+    pub average_rating: Option<f64>,
+    pub ratings: u64,
+    /// Hours the experts logged on the period's requests.
+    pub hours: f64,
+}
+
+/// One expert in the service report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct ExpertReport {
+    pub expert: PersonRef,
+    /// Requests they lead.
+    pub lead_requests: u64,
+    /// Of those, open now.
+    pub open: u64,
+    pub average_rating: Option<f64>,
+    pub ratings: u64,
+    pub hours: f64,
+}
+
+/// One authority in the service report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct AuthorityReport {
+    pub istat_code: IstatCode,
+    pub name: String,
+    pub requests: u64,
+    pub hours: f64,
+}
+
+/// The workload and service report (secretariat: every task force; coordinators: theirs).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema), schema(example = json!({
+    "from": "2026-01-01", "to": "2026-12-31",
+    "task_forces": [{"task_force": "building_planning", "submitted": 40, "open": 12, "overdue": 1,
+        "median_take_charge_days": 2.0, "median_assign_days": 4.5, "average_rating": 4.6, "ratings": 18, "hours": 512.5}],
+    "experts": [{"expert": {"user_id": 5, "full_name": "Anna Colombo"}, "lead_requests": 9, "open": 3,
+        "average_rating": 4.8, "ratings": 5, "hours": 120.25}],
+    "authorities": [{"istat_code": "016024", "name": "Bergamo", "requests": 4, "hours": 60.0}]
+})))]
+pub struct ServiceReport {
+    /// Requests submitted from this day…
+    pub from: NaiveDate,
+    /// …to this day, included.
+    pub to: NaiveDate,
+    pub task_forces: Vec<TaskForceReport>,
+    pub experts: Vec<ExpertReport>,
+    pub authorities: Vec<AuthorityReport>,
+}
