@@ -198,6 +198,18 @@ async fn a_request_from_filing_to_closing_in_the_browser() {
         t.contains("Anna Colombo")
     })
     .await;
+    // The service report counts it for its task force.
+    click(&client, "#nav-rapporti").await;
+    let row = wait_for_text(
+        &client,
+        "#report-task-forces tr[data-task-force=building_planning]",
+        |t| t.contains("Edilizia"),
+    )
+    .await;
+    // Submitted 1, open 1, overdue 0.
+    let cells = row.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(cells.starts_with("Edilizia e urbanistica 1 1 0"), "{cells}");
+    screenshot(&client, "report").await;
     log_out(&client).await;
 
     // ---- the expert works it -------------------------------------------------------------------------

@@ -13,7 +13,7 @@
 
 use affianca_domain::dto::{
     ActivityEntry, Candidate, CreateSupportRequest, Message, NewActivity, NewMessage,
-    SupportRequest, SupportRequestSummary, Timesheet, TransitionRequest,
+    ServiceReport, SupportRequest, SupportRequestSummary, Timesheet, TransitionRequest,
 };
 use affianca_domain::dto::{
     AppointCoordinatorRequest, AuditEvent, Authority, CreateExpertRequest, CreateMeetingRequest,
@@ -1212,6 +1212,15 @@ pub async fn timesheet(expert: UserId, month: &str) -> Result<Timesheet, ApiErro
     get(
         &format!("/experts/{expert}/timesheet"),
         &[("month", month.to_owned())],
+    )
+    .await
+}
+
+/// `GET /reports/service?from&to` (secretariat, coordinators).
+pub async fn service_report(from: &str, to: &str) -> Result<ServiceReport, ApiError> {
+    get(
+        "/reports/service",
+        &[("from", from.to_owned()), ("to", to.to_owned())],
     )
     .await
 }

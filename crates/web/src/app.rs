@@ -15,6 +15,7 @@ use crate::pages::{
     password_reset::{ForgotPassword, ResetPassword},
     phases::{PhaseDetail, Phases},
     registrations::{RegistrationDetail, Registrations},
+    reports::Reports,
     request::RequestDetail,
     requests::{NewRequest, Requests},
     sign_up::SignUp,
@@ -67,6 +68,10 @@ pub fn App() -> impl IntoView {
                     <Route
                         path=path!("foglio-ore")
                         view=|| view! { <RequireRole roles=&[Role::Expert]><TimesheetPage/></RequireRole> }
+                    />
+                    <Route
+                        path=path!("rapporti")
+                        view=|| view! { <RequireRole roles=&[Role::Secretariat, Role::Coordinator]><Reports/></RequireRole> }
                     />
                     <Route path=path!("incontri") view=Meetings/>
                     <Route path=path!("incontri/:id") view=MeetingDetail/>

@@ -9,7 +9,7 @@ use leptos::task::spawn_local;
 use leptos_router::hooks::use_location;
 
 /// The sections in the navigation bar: (path, label, id, roles that see it; none = everyone).
-const SECTIONS: [(&str, &str, &str, &[Role]); 11] = [
+const SECTIONS: [(&str, &str, &str, &[Role]); 12] = [
     ("/", "Home", "nav-home", &[]),
     (
         "/richieste",
@@ -22,6 +22,12 @@ const SECTIONS: [(&str, &str, &str, &[Role]); 11] = [
         "Foglio ore",
         "nav-foglio-ore",
         &[Role::Expert],
+    ),
+    (
+        "/rapporti",
+        "Rapporti",
+        "nav-rapporti",
+        &[Role::Secretariat, Role::Coordinator],
     ),
     ("/enti", "Enti", "nav-enti", &[]),
     ("/procedimenti", "Procedimenti", "nav-procedimenti", &[]),

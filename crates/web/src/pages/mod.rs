@@ -15,6 +15,7 @@ pub mod password_reset;
 pub mod phases;
 pub mod procedures;
 pub mod registrations;
+pub mod reports;
 pub mod request;
 pub mod requests;
 pub mod sign_up;

@@ -2,7 +2,7 @@
 //! coordinators (theirs): open and overdue requests, median working days to take charge and to
 //! assign, the authorities' ratings, the hours logged; per expert and per authority.
 
-use crate::api::{self, ApiError};
+use crate::api;
 use crate::components::crumbs::Crumbs;
 use crate::components::feedback::{ErrorAlert, Loading};
 use crate::pages::request::hours_it;
@@ -28,7 +28,7 @@ pub fn Reports() -> impl IntoView {
         <Crumbs trail=vec![] here="Rapporti".to_owned()/>
         <h1 class="mb-2">"Carichi di lavoro e livelli di servizio"</h1>
         <p class="lead">"Le richieste inviate nel periodo: tempi di presa in carico e di assegnazione in giorni lavorativi, valutazioni degli enti, ore registrate dagli esperti."</p>
-        <div class="row g-3 mb-4">
+        <div class="row g-3 mb-4 pt-4">
             <div class="col-md-3 form-group mb-0">
                 <label for="report-from" class="active">"Inviate dal"</label>
                 <input id="report-from" type="date" class="form-control" prop:value=move || from.get() on:change=move |ev| from.set(event_target_value(&ev))/>
@@ -66,18 +66,20 @@ fn ReportTables(report: ServiceReport) -> impl IntoView {
                         </tr>
                     </thead>
                     <tbody>
-                        {report.task_forces.into_iter().map(|t| view! {
+                        {report.task_forces.into_iter().map(|t| {
+                            let late = if t.overdue > 0 { "text-end text-danger fw-semibold" } else { "text-end" };
+                            view! {
                             <tr data-task-force=t.task_force.code()>
                                 <th scope="row" class="fw-normal">{t.task_force.name_it()}</th>
                                 <td class="text-end">{t.submitted}</td>
                                 <td class="text-end">{t.open}</td>
-                                <td class="text-end" class:text-danger=t.overdue > 0>{t.overdue}</td>
+                                <td class=late>{t.overdue}</td>
                                 <td class="text-end">{opt(t.median_take_charge_days)}</td>
                                 <td class="text-end">{opt(t.median_assign_days)}</td>
                                 <td class="text-end">{opt(t.average_rating)} {(t.ratings > 0).then(|| format!(" ({})", t.ratings))}</td>
                                 <td class="text-end">{hours_it(t.hours)}</td>
                             </tr>
-                        }).collect_view()}
+                        }}).collect_view()}
                     </tbody>
                 </table>
             </div>
