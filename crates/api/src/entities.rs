@@ -19,6 +19,7 @@ pub mod reference_version;
 pub mod refresh_token;
 pub mod registration;
 pub mod request_assignee;
+pub mod request_attachment;
 pub mod request_message;
 pub mod request_transition;
 pub mod role_grant;

@@ -15,6 +15,8 @@ mod m20261126_000009_meetings;
 mod m20261126_000010_support_requests;
 mod m20261126_000011_request_messages;
 mod m20261126_000012_activity_entries;
+mod m20261126_000013_request_attachments;
+mod m20261126_000014_request_list_index;
 
 pub struct Migrator;
 
@@ -34,6 +36,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000010_support_requests::Migration),
             Box::new(m20261126_000011_request_messages::Migration),
             Box::new(m20261126_000012_activity_entries::Migration),
+            Box::new(m20261126_000013_request_attachments::Migration),
+            Box::new(m20261126_000014_request_list_index::Migration),
         ]
     }
 }

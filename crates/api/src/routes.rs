@@ -3,6 +3,7 @@
 use utoipa_actix_web::{scope, service_config::ServiceConfig};
 
 pub mod activities;
+pub mod attachments;
 pub mod audit;
 pub mod auth;
 pub mod authorities;
@@ -75,6 +76,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(support_requests::list_messages)
             .service(support_requests::post_message)
             .service(reports::service_report)
+            .service(attachments::upload_attachment)
+            .service(attachments::list_attachments)
+            .service(attachments::download_attachment)
             .service(activities::list_activities)
             .service(activities::create_activity)
             .service(activities::update_activity)

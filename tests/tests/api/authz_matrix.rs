@@ -36,6 +36,7 @@ struct Req {
     method: Method,
     path: String,
     body: Option<Value>,
+    raw: Option<Vec<u8>>,
     headers: Vec<(&'static str, String)>,
 }
 
@@ -45,11 +46,16 @@ impl Req {
             method,
             path: path.into(),
             body: None,
+            raw: None,
             headers: Vec::new(),
         }
     }
     fn body(mut self, v: Value) -> Self {
         self.body = Some(v);
+        self
+    }
+    fn raw(mut self, bytes: Vec<u8>) -> Self {
+        self.raw = Some(bytes);
         self
     }
     fn header(mut self, k: &'static str, v: impl Into<String>) -> Self {
@@ -824,6 +830,72 @@ fn cases() -> Vec<Case> {
             request: |_, _| Req::new(Method::GET, "/api/v1/reports/service"),
         },
         Case {
+            op: "POST /api/v1/support-requests/{id}/attachments",
+            access: Acting {
+                allowed: &[
+                    Role::AuthorityRep,
+                    Role::Expert,
+                    Role::Coordinator,
+                    Role::Secretariat,
+                ],
+                seeing: &[Role::Observer],
+            },
+            request: |ctx, _| {
+                Req::new(
+                    Method::POST,
+                    format!(
+                        "/api/v1/support-requests/{}/attachments",
+                        ctx.ids["sr_assigned"]
+                    ),
+                )
+                .header("content-type", "application/pdf")
+                .header("x-file-name", "matrice.pdf")
+                .raw(b"%PDF-1.4 matrice".to_vec())
+            },
+        },
+        Case {
+            op: "GET /api/v1/support-requests/{id}/attachments",
+            access: Acting {
+                allowed: &[
+                    Role::AuthorityRep,
+                    Role::Expert,
+                    Role::Coordinator,
+                    Role::Secretariat,
+                ],
+                seeing: &[Role::Observer],
+            },
+            request: |ctx, _| {
+                Req::new(
+                    Method::GET,
+                    format!(
+                        "/api/v1/support-requests/{}/attachments",
+                        ctx.ids["sr_assigned"]
+                    ),
+                )
+            },
+        },
+        Case {
+            op: "GET /api/v1/support-requests/{id}/attachments/{attachment_id}",
+            access: Acting {
+                allowed: &[
+                    Role::AuthorityRep,
+                    Role::Expert,
+                    Role::Coordinator,
+                    Role::Secretariat,
+                ],
+                seeing: &[Role::Observer],
+            },
+            request: |ctx, _| {
+                Req::new(
+                    Method::GET,
+                    format!(
+                        "/api/v1/support-requests/{}/attachments/{}",
+                        ctx.ids["sr_assigned"], ctx.ids["attachment"]
+                    ),
+                )
+            },
+        },
+        Case {
             op: "GET /api/v1/notifications",
             access: AnyUser,
             request: |_, _| Req::new(Method::GET, "/api/v1/notifications"),
@@ -914,6 +986,9 @@ async fn send(app: &TestApp, req: Req, token: Option<&str>) -> u16 {
     }
     if let Some(b) = req.body {
         rb = rb.json(&b);
+    }
+    if let Some(raw) = req.raw {
+        rb = rb.body(raw);
     }
     rb.send().await.expect("request sent").status().as_u16()
 }
@@ -1162,6 +1237,25 @@ async fn every_operation_answers_each_role_as_the_matrix_says() {
             support_request(&app, rep, "016024", &assigned).await,
         );
         ids.insert("expert", anna);
+        let res = app
+            .request(
+                Method::POST,
+                &format!(
+                    "/api/v1/support-requests/{}/attachments",
+                    ids["sr_assigned"]
+                ),
+                Some(rep),
+            )
+            .header("x-file-name", "matrice.pdf")
+            .body(b"%PDF-1.4 matrice".to_vec())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 201);
+        ids.insert(
+            "attachment",
+            res.json::<Value>().await.unwrap()["id"].as_i64().unwrap(),
+        );
         for key in ["activity", "activity_b"] {
             let res = app
                 .post_json(

@@ -1,6 +1,7 @@
 //! API tests over HTTP, against SQLite (always) and PostgreSQL (when TEST_DATABASE_URL is set).
 
 mod activities;
+mod attachments;
 mod audit;
 mod auth;
 mod authorities;

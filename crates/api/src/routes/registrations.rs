@@ -373,19 +373,7 @@ pub async fn upload_protocol(
         )
         .detail("Il protocollo deve essere un file PDF."));
     }
-    let original = req
-        .headers()
-        .get("x-file-name")
-        .and_then(|v| v.to_str().ok())
-        // Clients percent-encode names that are not ASCII (`citt%C3%A0.pdf`).
-        .map(|s| {
-            url::form_urlencoded::parse(format!("n={}", s.trim().replace('+', "%2B")).as_bytes())
-                .map(|(_, v)| v.into_owned())
-                .next()
-                .unwrap_or_default()
-        })
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| "protocollo.pdf".into());
+    let original = file_name_header(&req).unwrap_or_else(|| "protocollo.pdf".into());
     let txn = db.begin().await?;
     let file = storage
         .record(&txn, &blob, &original, Some(caller.user_id.0))
@@ -677,4 +665,28 @@ pub async fn reject_registration(
     .await?;
     txn.commit().await?;
     Ok(HttpResponse::Ok().json(dto))
+}
+
+/// The original name of an uploaded file, from `X-File-Name` (clients percent-encode names that
+/// are not ASCII: `citt%C3%A0.pdf`); only its last path component, at most 255 characters.
+pub fn file_name_header(req: &HttpRequest) -> Option<String> {
+    req.headers()
+        .get("x-file-name")
+        .and_then(|v| v.to_str().ok())
+        .map(|s| {
+            url::form_urlencoded::parse(format!("n={}", s.trim().replace('+', "%2B")).as_bytes())
+                .map(|(_, v)| v.into_owned())
+                .next()
+                .unwrap_or_default()
+        })
+        .map(|s| {
+            s.rsplit(['/', '\\'])
+                .next()
+                .unwrap_or_default()
+                .chars()
+                .filter(|c| !c.is_control())
+                .take(255)
+                .collect::<String>()
+        })
+        .filter(|s| !s.trim().is_empty())
 }

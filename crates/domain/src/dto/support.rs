@@ -454,3 +454,25 @@ pub struct ServiceReport {
     pub experts: Vec<ExpertReport>,
     pub authorities: Vec<AuthorityReport>,
 }
+
+/// A file attached to a request or to one of its messages.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema), schema(example = json!({
+    "id": 3, "request_id": 42, "message_id": 7, "name": "elenco-pratiche.xlsx",
+    "content_type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "size": 48213, "internal": false, "uploaded_by": {"user_id": 3, "full_name": "Sindaco di Bergamo"},
+    "created_at": "2026-11-25T11:02:00Z"
+})))]
+pub struct Attachment {
+    pub id: i64,
+    pub request_id: i64,
+    /// The message it belongs to, if any.
+    pub message_id: Option<i64>,
+    pub name: String,
+    pub content_type: String,
+    pub size: i64,
+    /// On an internal note: programme staff only.
+    pub internal: bool,
+    pub uploaded_by: PersonRef,
+    pub created_at: DateTime<Utc>,
+}

@@ -1,0 +1,245 @@
+//! Attachments of support requests and of their messages: pdf, doc/docx, xls/xlsx, odt/ods, png,
+//! jpg, recognised by their content, at most 20 MB each, kept by the storage component. The
+//! parties who write on a request attach; whoever sees the request downloads — except observers,
+//! who see no attachments, and the authority, which does not see those of internal notes.
+
+use crate::auth::Caller;
+use crate::entities::{request_assignee, request_attachment, request_message, stored_file};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::Query;
+use crate::routes::support_requests::{is_staff, names, person, visible_request};
+use crate::storage::Storage;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use affianca_domain::Role;
+use affianca_domain::dto::Attachment;
+use chrono::Utc;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, TransactionTrait,
+};
+use serde::Deserialize;
+use std::collections::HashMap;
+use utoipa::IntoParams;
+
+/// The largest attachment.
+pub const ATTACHMENT_MAX_BYTES: u64 = 20 * 1024 * 1024;
+
+/// Observers read requests but not their files.
+fn refuse_observers(caller: &Caller) -> ApiResult<()> {
+    let staff = is_staff(caller);
+    let authority = caller
+        .grants
+        .iter()
+        .any(|g| matches!(g.role, Role::AuthorityRep | Role::AuthorityDelegate));
+    if caller.has_role(Role::Observer) && !staff && !authority {
+        return Err(ApiError::forbidden(
+            "Gli osservatori non vedono gli allegati delle richieste.",
+        ));
+    }
+    Ok(())
+}
+
+async fn dto(
+    db: &impl ConnectionTrait,
+    rows: Vec<request_attachment::Model>,
+) -> Result<Vec<Attachment>, sea_orm::DbErr> {
+    let files: HashMap<i64, stored_file::Model> = stored_file::Entity::find()
+        .filter(stored_file::Column::Id.is_in(rows.iter().map(|a| a.file_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|f| (f.id, f))
+        .collect();
+    let names = names(db, rows.iter().map(|a| a.uploaded_by)).await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|a| {
+            let f = files.get(&a.file_id)?;
+            Some(Attachment {
+                id: a.id,
+                request_id: a.request_id,
+                message_id: a.message_id,
+                name: f.original_name.clone(),
+                content_type: f.content_type.clone(),
+                size: f.size,
+                internal: a.internal,
+                uploaded_by: person(&names, a.uploaded_by),
+                created_at: a.created_at,
+            })
+        })
+        .collect())
+}
+
+/// Where an upload goes.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AttachQuery {
+    /// Attach to this message of the request (one of the caller's own); else to the request.
+    pub message_id: Option<i64>,
+}
+
+/// Attach a file: the raw body (`Content-Type` of the file, its name in `X-File-Name`,
+/// percent-encoded when not ASCII). Recognised by content: pdf, doc/docx, xls/xlsx, odt/ods, png,
+/// jpg (else 415); at most 20 MB (413).
+#[utoipa::path(
+    tag = "support-requests",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Request id"), AttachQuery,
+        ("X-File-Name" = String, Header, description = "The file's name")),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The file"),
+    responses(
+        (status = 201, description = "Attached", body = Attachment),
+        crate::openapi::Unauthorized,
+        crate::openapi::Forbidden,
+        crate::openapi::NotFound,
+        crate::openapi::PayloadTooLarge,
+        crate::openapi::UnsupportedMediaType,
+        crate::openapi::Unprocessable,
+    )
+)]
+#[post("/support-requests/{id}/attachments")]
+pub async fn upload_attachment(
+    req: HttpRequest,
+    db: web::Data<DatabaseConnection>,
+    storage: web::Data<Storage>,
+    caller: Caller,
+    path: web::Path<i64>,
+    query: Query<AttachQuery>,
+    payload: web::Payload,
+) -> ApiResult<HttpResponse> {
+    let r = visible_request(db.get_ref(), &caller, path.into_inner()).await?;
+    let is_assignee = request_assignee::Entity::find_by_id((r.id, caller.user_id.0))
+        .one(db.get_ref())
+        .await?
+        .is_some();
+    let authority = caller.grants.iter().any(|g| {
+        matches!(g.role, Role::AuthorityRep | Role::AuthorityDelegate)
+            && g.scope.to_string() == format!("authority:{}", r.authority_code)
+    });
+    let triage = caller.has_role(Role::Secretariat)
+        || caller.grants.iter().any(|g| {
+            g.role == Role::Coordinator
+                && g.scope.to_string() == format!("task_force:{}", r.task_force)
+        });
+    if !(authority || triage || is_assignee) {
+        return Err(ApiError::forbidden(
+            "Allegano file l'ente, la Segreteria Tecnica, i coordinatori e gli esperti assegnati.",
+        ));
+    }
+    let mut internal = false;
+    if let Some(mid) = query.0.message_id {
+        let m = request_message::Entity::find_by_id(mid)
+            .filter(request_message::Column::RequestId.eq(r.id))
+            .filter(request_message::Column::AuthorId.eq(caller.user_id.0))
+            .one(db.get_ref())
+            .await?
+            .ok_or_else(|| {
+                ApiError::invalid_field("message_id", "non è un proprio messaggio della richiesta")
+            })?;
+        internal = m.internal;
+    }
+    let name = crate::routes::registrations::file_name_header(&req)
+        .unwrap_or_else(|| "allegato".to_owned());
+    let blob = storage
+        .receive_named(payload, ATTACHMENT_MAX_BYTES, &name)
+        .await?;
+    if blob.kind.is_none() {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "Formato non supportato",
+        )
+        .detail("Si possono allegare PDF, documenti Word o OpenDocument, fogli Excel o OpenDocument, immagini PNG o JPEG."));
+    }
+    let txn = db.begin().await?;
+    let file = storage
+        .record(&txn, &blob, &name, Some(caller.user_id.0))
+        .await?;
+    let id = request_attachment::Entity::insert(request_attachment::ActiveModel {
+        request_id: Set(r.id),
+        message_id: Set(query.0.message_id),
+        file_id: Set(file.id),
+        internal: Set(internal),
+        uploaded_by: Set(caller.user_id.0),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    })
+    .exec(&txn)
+    .await?
+    .last_insert_id;
+    let row = request_attachment::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ApiError::not_found("L'allegato"))?;
+    let out = dto(&txn, vec![row]).await?;
+    txn.commit().await?;
+    Ok(HttpResponse::Created().json(&out[0]))
+}
+
+/// The attachments of a request (not for observers; internal ones for staff only).
+#[utoipa::path(
+    tag = "support-requests",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Request id")),
+    responses(
+        (status = 200, description = "Attachments", body = Vec<Attachment>),
+        crate::openapi::Unauthorized,
+        crate::openapi::Forbidden,
+        crate::openapi::NotFound,
+    )
+)]
+#[get("/support-requests/{id}/attachments")]
+pub async fn list_attachments(
+    db: web::Data<DatabaseConnection>,
+    caller: Caller,
+    path: web::Path<i64>,
+) -> ApiResult<HttpResponse> {
+    let r = visible_request(db.get_ref(), &caller, path.into_inner()).await?;
+    refuse_observers(&caller)?;
+    let mut select = request_attachment::Entity::find()
+        .filter(request_attachment::Column::RequestId.eq(r.id))
+        .order_by_asc(request_attachment::Column::Id);
+    if !is_staff(&caller) {
+        select = select.filter(request_attachment::Column::Internal.eq(false));
+    }
+    let rows = select.all(db.get_ref()).await?;
+    Ok(HttpResponse::Ok().json(dto(db.get_ref(), rows).await?))
+}
+
+/// Download an attachment, with its content type and name.
+#[utoipa::path(
+    tag = "support-requests",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Request id"), ("attachment_id" = i64, Path, description = "Attachment id")),
+    responses(
+        (status = 200, description = "The file", content_type = "application/octet-stream", body = Vec<u8>),
+        crate::openapi::Unauthorized,
+        crate::openapi::Forbidden,
+        crate::openapi::NotFound,
+    )
+)]
+#[get("/support-requests/{id}/attachments/{attachment_id}")]
+pub async fn download_attachment(
+    req: HttpRequest,
+    db: web::Data<DatabaseConnection>,
+    storage: web::Data<Storage>,
+    caller: Caller,
+    path: web::Path<(i64, i64)>,
+) -> ApiResult<HttpResponse> {
+    let (rid, aid) = path.into_inner();
+    let r = visible_request(db.get_ref(), &caller, rid).await?;
+    refuse_observers(&caller)?;
+    let a = request_attachment::Entity::find_by_id(aid)
+        .filter(request_attachment::Column::RequestId.eq(r.id))
+        .one(db.get_ref())
+        .await?
+        .filter(|a| !a.internal || is_staff(&caller))
+        .ok_or_else(|| ApiError::not_found("L'allegato"))?;
+    let file = stored_file::Entity::find_by_id(a.file_id)
+        .one(db.get_ref())
+        .await?
+        .ok_or_else(|| ApiError::not_found("L'allegato"))?;
+    let name = file.original_name.clone();
+    storage.download(&req, &file, &name).await
+}
