@@ -129,6 +129,19 @@ async fn a_request_from_filing_to_closing_in_the_browser() {
     )
     .await;
     click(&client, "#wizard-next-2").await;
+    // An attachment, chosen in the wizard, goes with the request.
+    let pdf = profile.path().join("elenco-pratiche.pdf");
+    std::fs::write(&pdf, b"%PDF-1.4\n% elenco delle pratiche\n").unwrap();
+    wait_for(&client, "#wizard-files-input")
+        .await
+        .send_keys(pdf.to_str().unwrap())
+        .await
+        .unwrap();
+    wait_for_text(&client, "#wizard-files-list", |t| {
+        t.contains("elenco-pratiche.pdf")
+    })
+    .await;
+    click(&client, "#wizard-next-3").await;
     wait_for_text(&client, "#wizard-review", |t| {
         t.contains("Autorizzazione paesaggistica")
     })
@@ -137,6 +150,7 @@ async fn a_request_from_filing_to_closing_in_the_browser() {
     click(&client, "#wizard-submit").await;
     status_is(&client, "submitted").await;
     assert_eq!(actions(&client).await, ["withdraw"]);
+    wait_for_text(&client, "#files", |t| t.contains("elenco-pratiche.pdf")).await;
     let request_url = client.current_url().await.unwrap().to_string();
     // A message for the secretariat.
     type_into(

@@ -9,6 +9,10 @@ use clap::{Parser, Subcommand};
 use std::io::Read;
 use std::path::PathBuf;
 
+/// mimalloc instead of glibc's malloc: the server allocates many small objects on many threads.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Affianca: the portal and REST API of Lombardy's PNRR technical-assistance programme.
 ///
 /// Configuration comes from environment variables (see README.md): AFFIANCA_BIND, DATABASE_URL,

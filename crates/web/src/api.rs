@@ -12,7 +12,7 @@
 //! tokens are cleared and the session-expired callback (set by [`crate::session`]) runs.
 
 use affianca_domain::dto::{
-    ActivityEntry, Candidate, CreateSupportRequest, Message, NewActivity, NewMessage,
+    ActivityEntry, Attachment, Candidate, CreateSupportRequest, Message, NewActivity, NewMessage,
     ServiceReport, SupportRequest, SupportRequestSummary, Timesheet, TransitionRequest,
 };
 use affianca_domain::dto::{
@@ -1223,4 +1223,33 @@ pub async fn service_report(from: &str, to: &str) -> Result<ServiceReport, ApiEr
         &[("from", from.to_owned()), ("to", to.to_owned())],
     )
     .await
+}
+
+/// `GET /support-requests/{id}/attachments`.
+pub async fn attachments(id: i64) -> Result<Vec<Attachment>, ApiError> {
+    get(&format!("/support-requests/{id}/attachments"), &[]).await
+}
+
+/// `POST /support-requests/{id}/attachments`: the file itself as the body.
+pub async fn upload_attachment(
+    id: i64,
+    file: &web_sys::File,
+    message_id: Option<i64>,
+) -> Result<Attachment, ApiError> {
+    let url = match message_id {
+        Some(m) => format!("{BASE}/support-requests/{id}/attachments?message_id={m}"),
+        None => format!("{BASE}/support-requests/{id}/attachments"),
+    };
+    // Header values are ASCII: the name travels percent-encoded.
+    let name = crate::util::encode(&file.name());
+    let resp = send_authed_finished(
+        || {
+            Request::post(&url)
+                .header("Content-Type", "application/octet-stream")
+                .header("X-File-Name", &name)
+        },
+        |req| req.body(file.clone()),
+    )
+    .await?;
+    decode(resp).await
 }

@@ -262,32 +262,74 @@ async fn detail(
     caller: &Caller,
     r: support_request::Model,
 ) -> Result<SupportRequest, sea_orm::DbErr> {
-    let assignees = request_assignee::Entity::find()
+    // Assignees and history come with their people's names (joined), in two queries.
+    let assignees: Vec<(i64, bool, String)> = request_assignee::Entity::find()
+        .select_only()
+        .column(request_assignee::Column::UserId)
+        .column(request_assignee::Column::Lead)
+        .column(user::Column::FullName)
+        .join(
+            sea_orm::JoinType::InnerJoin,
+            request_assignee::Entity::belongs_to(user::Entity)
+                .from(request_assignee::Column::UserId)
+                .to(user::Column::Id)
+                .into(),
+        )
         .filter(request_assignee::Column::RequestId.eq(r.id))
+        .into_tuple()
         .all(db)
         .await?;
-    let history = request_transition::Entity::find()
+    type Step = (
+        String,
+        Option<String>,
+        String,
+        Option<i64>,
+        Option<String>,
+        DateTime<Utc>,
+        Option<String>,
+    );
+    let history: Vec<Step> = request_transition::Entity::find()
+        .select_only()
+        .column(request_transition::Column::Action)
+        .column(request_transition::Column::FromStatus)
+        .column(request_transition::Column::ToStatus)
+        .column(request_transition::Column::ActorId)
+        .column(request_transition::Column::Reason)
+        .column(request_transition::Column::At)
+        .column(user::Column::FullName)
+        .join(
+            sea_orm::JoinType::LeftJoin,
+            request_transition::Entity::belongs_to(user::Entity)
+                .from(request_transition::Column::ActorId)
+                .to(user::Column::Id)
+                .into(),
+        )
         .filter(request_transition::Column::RequestId.eq(r.id))
         .order_by_asc(request_transition::Column::Id)
+        .into_tuple()
         .all(db)
         .await?;
-    let names = names(
-        db,
-        assignees
-            .iter()
-            .map(|a| a.user_id)
-            .chain(history.iter().filter_map(|t| t.actor_id))
-            .chain(r.lead_expert_id)
-            .chain([r.created_by]),
-    )
-    .await?;
+    let mut names: HashMap<i64, String> = assignees
+        .iter()
+        .map(|(id, _, n)| (*id, n.clone()))
+        .chain(history.iter().filter_map(|h| Some((h.3?, h.6.clone()?))))
+        .collect();
+    let missing: Vec<i64> = r
+        .lead_expert_id
+        .into_iter()
+        .chain([r.created_by])
+        .filter(|id| !names.contains_key(id))
+        .collect();
+    if !missing.is_empty() {
+        names.extend(self::names(db, missing).await?);
+    }
     let now = Utc::now();
     let mut assignees: Vec<Assignee> = assignees
         .into_iter()
-        .map(|a| Assignee {
-            user_id: UserId(a.user_id),
-            full_name: names.get(&a.user_id).cloned().unwrap_or_default(),
-            lead: a.lead,
+        .map(|(id, lead, full_name)| Assignee {
+            user_id: UserId(id),
+            full_name,
+            lead,
         })
         .collect();
     assignees.sort_by(|a, b| b.lead.cmp(&a.lead).then(a.full_name.cmp(&b.full_name)));
@@ -311,14 +353,16 @@ async fn detail(
         assignees,
         history: history
             .into_iter()
-            .map(|t| TransitionRecord {
-                action: t.action,
-                from: t.from_status.as_deref().map(status_of),
-                to: status_of(&t.to_status),
-                actor: t.actor_id.map(|id| person(&names, id)),
-                reason: t.reason,
-                at: t.at,
-            })
+            .map(
+                |(action, from, to, actor, reason, at, _)| TransitionRecord {
+                    action,
+                    from: from.as_deref().map(status_of),
+                    to: status_of(&to),
+                    actor: actor.map(|id| person(&names, id)),
+                    reason,
+                    at,
+                },
+            )
             .collect(),
         allowed_actions: allowed_actions(
             status_of(&r.status),
@@ -1255,6 +1299,47 @@ fn filters(q: &ListRequestsQuery) -> ApiResult<(Condition, Vec<(support_request:
     Ok((cond, order))
 }
 
+/// The columns a list needs; the long texts come back empty (a summary does not show them).
+fn light(
+    select: sea_orm::Select<support_request::Entity>,
+) -> sea_orm::Select<support_request::Entity> {
+    use support_request::Column as C;
+    select
+        .select_only()
+        .columns([
+            C::Id,
+            C::AuthorityCode,
+            C::Province,
+            C::TaskForce,
+            C::ProcedureCode,
+            C::Subject,
+            C::SupportKind,
+            C::Urgency,
+            C::Mode,
+            C::FilesCount,
+            C::Status,
+            C::HeldFrom,
+            C::LeadExpertId,
+            C::CreatedBy,
+            C::CreatedAt,
+            C::UpdatedAt,
+            C::SubmittedAt,
+            C::TakenAt,
+            C::AssignedAt,
+            C::CompletedAt,
+            C::ClosedAt,
+            C::TakeChargeDue,
+            C::AssignDue,
+            C::Rating,
+            C::Version,
+        ])
+        .column_as(Expr::value(""), "description")
+        .column_as(Expr::value(""), "contact")
+        .column_as(Expr::value(""), "search")
+        .column_as(Expr::value(Option::<String>::None), "report")
+        .column_as(Expr::value(Option::<String>::None), "feedback")
+}
+
 /// The requests the caller may see, filtered, sorted and paginated.
 #[utoipa::path(
     tag = "support-requests",
@@ -1286,12 +1371,17 @@ pub async fn list_requests(
     let base = support_request::Entity::find()
         .filter(sight(&caller))
         .filter(cond);
-    let total = base.clone().count(db.get_ref()).await?;
-    let mut page = base;
+    let mut page = light(base.clone());
     for (col, dir) in order {
         page = page.order_by(col, dir);
     }
     let rows = page.limit(limit).offset(offset).all(db.get_ref()).await?;
+    // A first page shorter than the limit is the whole result: no need to count.
+    let total = if offset == 0 && (rows.len() as u64) < limit {
+        rows.len() as u64
+    } else {
+        base.count(db.get_ref()).await?
+    };
     let snapshot = registry.snapshot(&db).await?;
     let names = names(db.get_ref(), rows.iter().filter_map(|r| r.lead_expert_id)).await?;
     let today = today();
@@ -1342,9 +1432,11 @@ pub async fn export_requests(
 ) -> ApiResult<HttpResponse> {
     caller.require_any(&PROGRAMME)?;
     let (cond, order) = filters(&query.0)?;
-    let mut select = support_request::Entity::find()
-        .filter(sight(&caller))
-        .filter(cond);
+    let mut select = light(
+        support_request::Entity::find()
+            .filter(sight(&caller))
+            .filter(cond),
+    );
     for (col, dir) in order {
         select = select.order_by(col, dir);
     }

@@ -81,7 +81,10 @@ fn RequestView(
                 | RequestStatus::OnHold
                 | RequestStatus::Completed
         );
-    let may_write = !session.has_role(Role::Observer) || staff;
+    let authority_user = session.has_any_role(&[Role::AuthorityRep, Role::AuthorityDelegate]);
+    let may_write = !session.has_role(Role::Observer) || staff || authority_user;
+    // Observers read requests but not their files.
+    let may_see_files = staff || authority_user;
     view! {
         <div class="d-flex flex-wrap align-items-center gap-3 mb-2">
             <h1 id="request-title" class="mb-0">{s.subject.clone()}</h1>
@@ -153,6 +156,7 @@ fn RequestView(
             </ol>
         </section>
         <Messages id=id staff=staff may_write=may_write/>
+        {may_see_files.then(|| view! { <Files id=id may_write=may_write/> })}
         <Activities id=id can_log=can_log/>
     }
 }
@@ -677,3 +681,95 @@ fn Activities(id: i64, can_log: bool) -> impl IntoView {
 pub fn hours_it(h: f64) -> String {
     format!("{h}").replace('.', ",")
 }
+
+/// The files of a request: the list with downloads, and the upload for those who write on it.
+#[component]
+fn Files(id: i64, may_write: bool) -> impl IntoView {
+    let version = RwSignal::new(0_u32);
+    let list = LocalResource::new(move || {
+        version.track();
+        api::attachments(id)
+    });
+    let failure = RwSignal::new(None::<ApiError>);
+    let busy = RwSignal::new(false);
+    let upload = move |ev: leptos::ev::Event| {
+        use wasm_bindgen::JsCast;
+        let Some(input) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+        else {
+            return;
+        };
+        let Some(files) = input.files() else { return };
+        let picked: Vec<web_sys::File> = (0..files.length()).filter_map(|i| files.get(i)).collect();
+        input.set_value("");
+        if picked.is_empty() {
+            return;
+        }
+        busy.set(true);
+        failure.set(None);
+        spawn_local(async move {
+            for f in picked {
+                if let Err(e) = api::upload_attachment(id, &f, None).await {
+                    failure.try_set(Some(e));
+                    break;
+                }
+            }
+            busy.try_set(false);
+            version.try_update(|v| *v += 1);
+        });
+    };
+    let download = move |aid: i64, name: String, ctype: String| {
+        spawn_local(async move {
+            match api::download(&format!("/support-requests/{id}/attachments/{aid}")).await {
+                Ok(bytes) => {
+                    crate::util::save_file(&bytes, &name, &ctype);
+                }
+                Err(e) => {
+                    failure.try_set(Some(e));
+                }
+            }
+        });
+    };
+    view! {
+        <section class="mt-5" aria-labelledby="files-title">
+            <h2 id="files-title" class="h4">"Allegati"</h2>
+            {move || failure.get().map(|e| view! { <ErrorAlert error=e/> })}
+            {move || match list.get() {
+                None => view! { <Loading label="Caricamento degli allegati…"/> }.into_any(),
+                Some(Err(e)) => view! { <ErrorAlert error=e/> }.into_any(),
+                Some(Ok(fs)) if fs.is_empty() => view! { <p id="files-empty">"Nessun allegato."</p> }.into_any(),
+                Some(Ok(fs)) => view! {
+                    <ul id="files" class="list-unstyled d-grid gap-2">
+                        {fs.into_iter().map(|a| {
+                            let (aid, name, ctype) = (a.id, a.name.clone(), a.content_type.clone());
+                            view! {
+                                <li data-attachment-id=aid.to_string()>
+                                    <button type="button" class="btn btn-link p-0" on:click=move |_| download(aid, name.clone(), ctype.clone())>
+                                        {a.name.clone()}
+                                    </button>
+                                    <span class="small text-secondary">
+                                        " · " {crate::components::text_field::human_size(u64::try_from(a.size).unwrap_or(0))}
+                                        " · " {a.uploaded_by.full_name.clone()} " · " {format_datetime(a.created_at.timestamp_millis())}
+                                    </span>
+                                    {a.internal.then(|| view! { <span class="badge bg-warning text-dark ms-2">"Nota interna"</span> })}
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }.into_any(),
+            }}
+            {may_write.then(|| view! {
+                <div class="d-flex flex-wrap align-items-center gap-3">
+                    <input id="files-input" type="file" multiple class="visually-hidden file-picker" accept=ACCEPT on:change=upload/>
+                    <label for="files-input" class="btn btn-outline-primary mb-0">"Aggiungi allegati"</label>
+                    <span class="small text-secondary">"PDF, Word, Excel, OpenDocument, PNG o JPEG; al massimo 20 MB ciascuno."</span>
+                    {move || busy.get().then(|| view! { <span role="status">"Caricamento…"</span> })}
+                </div>
+            })}
+        </section>
+    }
+}
+
+/// What the file picker offers.
+pub const ACCEPT: &str = ".pdf,.doc,.docx,.xls,.xlsx,.odt,.ods,.png,.jpg,.jpeg";

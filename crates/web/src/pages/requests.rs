@@ -397,6 +397,7 @@ fn own_authorities() -> Vec<IstatCode> {
 enum Step {
     Procedure,
     Details,
+    Files,
     Review,
 }
 
@@ -421,6 +422,8 @@ pub fn NewRequest() -> impl IntoView {
     let files = RwSignal::new("0".to_owned());
     let contact = RwSignal::new(String::new());
     let step = RwSignal::new(Step::Procedure);
+    // The files to attach once the draft exists (browser objects: kept on this thread).
+    let files_picked = RwSignal::new_local(Vec::<web_sys::File>::new());
     let errors = FieldErrors::new();
     let failure = RwSignal::new(None::<ApiError>);
     let busy = RwSignal::new(false);
@@ -482,7 +485,7 @@ pub fn NewRequest() -> impl IntoView {
         }
         if errs.is_empty() {
             errors.clear();
-            step.set(Step::Review);
+            step.set(Step::Files);
         } else {
             errors.set(errs);
         }
@@ -516,7 +519,32 @@ pub fn NewRequest() -> impl IntoView {
         failure.set(None);
         let navigate = navigate.clone();
         spawn_local(async move {
-            let result = match api::create_support_request(&body).await {
+            let created = api::create_support_request(&body).await;
+            // The files go with the draft; a refused file stops here, on the draft's page.
+            let created = match created {
+                Ok(r) => {
+                    let mut failed = None;
+                    for f in files_picked.get_untracked() {
+                        if let Err(e) = api::upload_attachment(r.summary.id, &f, None).await {
+                            failed = Some(e);
+                            break;
+                        }
+                    }
+                    match failed {
+                        None => Ok(r),
+                        Some(_) => {
+                            busy.try_set(false);
+                            navigate(
+                                &format!("/richieste/{}?invio=fallito", r.summary.id),
+                                Default::default(),
+                            );
+                            return;
+                        }
+                    }
+                }
+                Err(e) => Err(e),
+            };
+            let result = match created {
                 Ok(r) if submit => {
                     // Submitting is the draft's first move.
                     let etag = format!("\"request-{}-v{}\"", r.summary.id, r.summary.version);
@@ -549,9 +577,10 @@ pub fn NewRequest() -> impl IntoView {
     };
     let submit = move |_| save(true);
     let step_label = move || match step.get() {
-        Step::Procedure => "Passo 1 di 3: ente e procedimento",
-        Step::Details => "Passo 2 di 3: di cosa c'è bisogno",
-        Step::Review => "Passo 3 di 3: riepilogo e invio",
+        Step::Procedure => "Passo 1 di 4: ente e procedimento",
+        Step::Details => "Passo 2 di 4: di cosa c'è bisogno",
+        Step::Files => "Passo 3 di 4: allegati (facoltativi)",
+        Step::Review => "Passo 4 di 4: riepilogo e invio",
     };
 
     view! {
@@ -658,6 +687,46 @@ pub fn NewRequest() -> impl IntoView {
                     }
                         .into_any()
                 }
+                Step::Files => {
+                    let pick = move |ev: leptos::ev::Event| {
+                        use wasm_bindgen::JsCast;
+                        let Some(input) = ev
+                            .target()
+                            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+                        else {
+                            return;
+                        };
+                        if let Some(list) = input.files() {
+                            let more: Vec<web_sys::File> = (0..list.length()).filter_map(|i| list.get(i)).collect();
+                            files_picked.update(|v| v.extend(more));
+                        }
+                        input.set_value("");
+                    };
+                    view! {
+                        <div id="wizard-files" class="d-grid gap-3">
+                            <p>"Documenti utili agli esperti: elenchi di pratiche, atti, regolamenti. PDF, Word, Excel, OpenDocument, PNG o JPEG, al massimo 20 MB ciascuno."</p>
+                            <div class="d-flex flex-wrap align-items-center gap-3">
+                                <input id="wizard-files-input" type="file" multiple class="visually-hidden file-picker" accept=crate::pages::request::ACCEPT on:change=pick/>
+                                <label for="wizard-files-input" class="btn btn-outline-primary mb-0">"Scegli i file"</label>
+                            </div>
+                            <ul id="wizard-files-list" class="list-unstyled">
+                                {move || files_picked.get().into_iter().enumerate().map(|(i, f)| view! {
+                                    <li>
+                                        {f.name()}
+                                        <button type="button" class="btn btn-link btn-sm" on:click=move |_| files_picked.update(|v| { v.remove(i); })>
+                                            "Togli" <span class="visually-hidden">{format!(" {}", f.name())}</span>
+                                        </button>
+                                    </li>
+                                }).collect_view()}
+                            </ul>
+                            <div class="d-flex gap-3">
+                                <button type="button" class="btn btn-outline-primary" on:click=move |_| step.set(Step::Details)>"Indietro"</button>
+                                <button id="wizard-next-3" type="button" class="btn btn-primary" on:click=move |_| step.set(Step::Review)>"Avanti"</button>
+                            </div>
+                        </div>
+                    }
+                        .into_any()
+                }
                 Step::Review => {
                     let save_draft = save_draft.clone();
                     let submit = submit.clone();
@@ -673,10 +742,17 @@ pub fn NewRequest() -> impl IntoView {
                             <dd class="col-sm-9 preserve-lines">{description.get_untracked()}</dd>
                             <dt class="col-sm-3">"Pratiche"</dt>
                             <dd class="col-sm-9">{files.get_untracked()}</dd>
+                            <dt class="col-sm-3">"Allegati"</dt>
+                            <dd class="col-sm-9" id="wizard-review-files">
+                                {move || {
+                                    let names: Vec<String> = files_picked.get().iter().map(web_sys::File::name).collect();
+                                    if names.is_empty() { "nessuno".to_owned() } else { names.join(", ") }
+                                }}
+                            </dd>
                         </dl>
                         <p>"Inviata, la richiesta va alla Segreteria Tecnica, che la prende in carico entro 5 giorni lavorativi."</p>
                         <div class="d-flex flex-wrap gap-3">
-                            <button type="button" class="btn btn-outline-primary" on:click=move |_| step.set(Step::Details)>"Indietro"</button>
+                            <button type="button" class="btn btn-outline-primary" on:click=move |_| step.set(Step::Files)>"Indietro"</button>
                             <button id="wizard-save" type="button" class="btn btn-outline-primary" aria-disabled=move || busy.get().then_some("true") on:click=save_draft>
                                 "Salva come bozza"
                             </button>
