@@ -55,15 +55,42 @@ struct Row {
 #[derive(Debug, Clone, Default)]
 pub struct Registry {
     current: Arc<RwLock<Arc<Snapshot>>>,
+    /// When the version was last read from the database.
+    checked: Arc<std::sync::Mutex<Option<std::time::Instant>>>,
 }
 
+/// How stale [`Registry::snapshot_recent`] may be.
+pub const RECENT: std::time::Duration = std::time::Duration::from_secs(2);
+
 impl Registry {
+    /// The registry as of at most [`RECENT`] ago, without a query when it was read that recently:
+    /// for pages that only show authorities' names next to other data (support requests), where a
+    /// rename seen two seconds late does no harm. The directory itself uses [`Registry::snapshot`].
+    pub async fn snapshot_recent(
+        &self,
+        db: &DatabaseConnection,
+    ) -> Result<Arc<Snapshot>, sea_orm::DbErr> {
+        let recent = self
+            .checked
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_some_and(|t| t.elapsed() < RECENT);
+        if recent {
+            let cached = self.current.read().unwrap_or_else(|e| e.into_inner());
+            if !cached.entries.is_empty() {
+                return Ok(cached.clone());
+            }
+        }
+        self.snapshot(db).await
+    }
+
     /// The registry as of now: one cheap query, plus a reload when something changed.
     pub async fn snapshot(&self, db: &DatabaseConnection) -> Result<Arc<Snapshot>, sea_orm::DbErr> {
         let version = reference_version::Entity::find_by_id("authorities".to_owned())
             .one(db)
             .await?
             .map_or(0, |v| v.version);
+        *self.checked.lock().unwrap_or_else(|e| e.into_inner()) = Some(std::time::Instant::now());
         {
             let cached = self.current.read().unwrap_or_else(|e| e.into_inner());
             if cached.version == version && !cached.entries.is_empty() {

@@ -435,7 +435,7 @@ async fn build_timesheet(
         .into_iter()
         .map(|r| (r.id, r))
         .collect();
-    let snapshot = registry.snapshot(db).await?;
+    let snapshot = registry.snapshot_recent(db).await?;
     let names = names(db, [expert]).await?;
     let mut days: BTreeMap<NaiveDate, i32> = BTreeMap::new();
     let mut total = 0;

@@ -237,7 +237,7 @@ pub async fn service_report(
         .collect();
     expert_out.sort_by(|a, b| a.expert.full_name.cmp(&b.expert.full_name));
 
-    let snapshot = registry.snapshot(&db).await?;
+    let snapshot = registry.snapshot_recent(&db).await?;
     let mut by_authority: BTreeMap<&str, (u64, i64)> = BTreeMap::new();
     for r in &rows {
         let e = by_authority.entry(r.authority_code.as_str()).or_default();

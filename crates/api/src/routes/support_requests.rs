@@ -457,7 +457,7 @@ pub async fn create_request(
     if !own_authorities(&caller).contains(&req.istat_code.as_str().to_owned()) {
         return Err(ApiError::not_found("L'ente"));
     }
-    let snapshot = registry.snapshot(&db).await?;
+    let snapshot = registry.snapshot_recent(&db).await?;
     let authority = snapshot
         .get(req.istat_code.as_str())
         .ok_or_else(|| ApiError::not_found("L'ente"))?
@@ -579,7 +579,7 @@ pub async fn get_request(
     path: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
     let r = visible_request(db.get_ref(), &caller, path.into_inner()).await?;
-    let snapshot = registry.snapshot(&db).await?;
+    let snapshot = registry.snapshot_recent(&db).await?;
     let dto = detail(db.get_ref(), &snapshot, &caller, r).await?;
     Ok(respond(StatusCode::OK, &dto))
 }
@@ -710,7 +710,7 @@ pub async fn update_request(
         return Err(ApiError::precondition_failed());
     }
     let r = visible_request(db.get_ref(), &caller, current.id).await?;
-    let snapshot = registry.snapshot(&db).await?;
+    let snapshot = registry.snapshot_recent(&db).await?;
     let dto = detail(db.get_ref(), &snapshot, &caller, r).await?;
     Ok(respond(StatusCode::OK, &dto))
 }
@@ -1039,7 +1039,7 @@ pub async fn transition(
         .await?
         .ok_or_else(|| ApiError::not_found("La richiesta"))?;
     notify_parties(&txn, &base, &r, action, caller.user_id.0, reason.as_deref()).await?;
-    let snapshot = registry.snapshot(&db).await?;
+    let snapshot = registry.snapshot_recent(&db).await?;
     let dto = detail(&txn, &snapshot, &caller, r).await?;
     txn.commit().await?;
     Ok(respond(StatusCode::OK, &dto))
@@ -1382,7 +1382,7 @@ pub async fn list_requests(
     } else {
         base.count(db.get_ref()).await?
     };
-    let snapshot = registry.snapshot(&db).await?;
+    let snapshot = registry.snapshot_recent(&db).await?;
     let names = names(db.get_ref(), rows.iter().filter_map(|r| r.lead_expert_id)).await?;
     let today = today();
     let items = rows
@@ -1441,7 +1441,7 @@ pub async fn export_requests(
         select = select.order_by(col, dir);
     }
     let rows = select.limit(100_000).all(db.get_ref()).await?;
-    let snapshot = registry.snapshot(&db).await?;
+    let snapshot = registry.snapshot_recent(&db).await?;
     let names = names(db.get_ref(), rows.iter().filter_map(|r| r.lead_expert_id)).await?;
     let today = today();
     let mut out = String::from("\u{feff}");
