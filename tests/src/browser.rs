@@ -134,3 +134,58 @@ pub async fn screenshot(client: &Client, name: &str) -> PathBuf {
     std::fs::write(&path, client.screenshot().await.expect("screenshot")).unwrap();
     path
 }
+
+/// Clicks an element (waiting for it).
+pub async fn click(client: &Client, css: &str) {
+    wait_for(client, css)
+        .await
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("click on {css}: {e}"));
+}
+
+/// Replaces an input's text.
+pub async fn type_into(client: &Client, css: &str, text: &str) {
+    let el = wait_for(client, css).await;
+    el.clear().await.unwrap();
+    el.send_keys(text).await.unwrap();
+}
+
+/// Chooses an option of a select (waiting for the option: lists often load after the page).
+pub async fn select(client: &Client, css: &str, value: &str) {
+    wait_for(client, &format!("{css} option[value='{value}']")).await;
+    wait_for(client, css)
+        .await
+        .select_by_value(value)
+        .await
+        .unwrap_or_else(|e| panic!("select {value} in {css}: {e}"));
+}
+
+/// Sets an input's value as the browser's picker would (date inputs are typed differently in
+/// each locale) and tells the page with an `input` event.
+pub async fn set_value(client: &Client, css: &str, value: &str) {
+    wait_for(client, css).await;
+    client
+        .execute(
+            "const el = document.querySelector(arguments[0]); el.value = arguments[1]; \
+             el.dispatchEvent(new Event('input', { bubbles: true }));",
+            vec![css.into(), value.into()],
+        )
+        .await
+        .unwrap_or_else(|e| panic!("set {css}: {e}"));
+}
+
+/// Signs in as a demo account and waits for its name in the header.
+pub async fn log_in_demo(client: &Client, app_url: &str, email: &str, name: &str) {
+    client.goto(&format!("{app_url}/accedi")).await.unwrap();
+    type_into(client, "#email", email).await;
+    type_into(client, "#password", crate::DEMO_PASSWORD).await;
+    click(client, "#login-submit").await;
+    wait_for_text(client, "#user-name", |t| t.contains(name)).await;
+}
+
+/// Signs out and waits for the login form.
+pub async fn log_out(client: &Client) {
+    click(client, "#logout").await;
+    wait_for(client, "#login-submit").await;
+}

@@ -3,27 +3,15 @@
 //! non-admin sees neither the links nor the pages.
 
 use affianca_domain::Role;
-use affianca_tests::browser::{browser, screenshot, start_driver, wait_for, wait_for_text};
+use affianca_tests::browser::{
+    browser, click, screenshot, start_driver, type_into, wait_for, wait_for_text,
+};
 use affianca_tests::{DEMO_PASSWORD, demo_email, spawn_app, workspace_root};
 use fantoccini::{Client, Locator};
 use std::time::{Duration, Instant};
 
 const NEW_EMAIL: &str = "ufficio.pnrr@provincia.bergamo.it";
 const NEW_NAME: &str = "Ufficio PNRR Provincia di Bergamo";
-
-async fn click(client: &Client, css: &str) {
-    wait_for(client, css)
-        .await
-        .click()
-        .await
-        .unwrap_or_else(|e| panic!("click on {css}: {e}"));
-}
-
-async fn type_into(client: &Client, css: &str, text: &str) {
-    let el = wait_for(client, css).await;
-    el.clear().await.unwrap();
-    el.send_keys(text).await.unwrap();
-}
 
 async fn select(client: &Client, css: &str, value: &str) {
     wait_for(client, css)

@@ -4,7 +4,9 @@
 //! logs in, and later resets the password with another e-mailed link.
 
 use affianca_domain::Role;
-use affianca_tests::browser::{browser, screenshot, start_driver, wait_for, wait_for_text};
+use affianca_tests::browser::{
+    browser, click, log_out, screenshot, start_driver, type_into, wait_for, wait_for_text,
+};
 use affianca_tests::smtp::SmtpReceiver;
 use affianca_tests::{DEMO_PASSWORD, demo_email, spawn_app_with, workspace_root};
 use fantoccini::{Client, Locator};
@@ -18,20 +20,6 @@ const MAYOR_PASSWORD: &str = "una password lunga del sindaco";
 const DELEGATE_EMAIL: &str = "delegato@esempio.it";
 const DELEGATE_NAME: &str = "Luca Verdi";
 const DELEGATE_PASSWORD: &str = "una password lunga del delegato";
-
-async fn click(client: &Client, css: &str) {
-    wait_for(client, css)
-        .await
-        .click()
-        .await
-        .unwrap_or_else(|e| panic!("click on {css}: {e}"));
-}
-
-async fn type_into(client: &Client, css: &str, text: &str) {
-    let el = wait_for(client, css).await;
-    el.clear().await.unwrap();
-    el.send_keys(text).await.unwrap();
-}
 
 async fn attr(client: &Client, css: &str, name: &str) -> Option<String> {
     wait_for(client, css).await.attr(name).await.unwrap()
@@ -57,11 +45,6 @@ async fn log_in(client: &Client, app_url: &str, email: &str, password: &str, nam
     type_into(client, "#password", password).await;
     click(client, "#login-submit").await;
     wait_for_text(client, "#user-name", |t| t.contains(name)).await;
-}
-
-async fn log_out(client: &Client) {
-    click(client, "#logout").await;
-    wait_for(client, "#login-submit").await;
 }
 
 /// The path (`/invito/<token>`) of the first link with this prefix in an e-mail to `to` (waits

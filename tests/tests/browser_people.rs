@@ -3,37 +3,13 @@
 //! whole, then a pasted list and a CSV file), schedules a province meeting; the mayor of Bergamo
 //! confirms attendance; the secretariat sees it in the attendance list.
 
-use affianca_tests::browser::{browser, screenshot, start_driver, wait_for, wait_for_text};
-use affianca_tests::{DEMO_PASSWORD, spawn_app, workspace_root};
+use affianca_tests::browser::{
+    browser, click, log_in_demo as log_in, log_out, screenshot, select, set_value, start_driver,
+    type_into, wait_for, wait_for_text,
+};
+use affianca_tests::{spawn_app, workspace_root};
 use fantoccini::{Client, Locator};
 use std::time::{Duration, Instant};
-
-async fn click(client: &Client, css: &str) {
-    wait_for(client, css)
-        .await
-        .click()
-        .await
-        .unwrap_or_else(|e| panic!("click on {css}: {e}"));
-}
-
-async fn type_into(client: &Client, css: &str, text: &str) {
-    let el = wait_for(client, css).await;
-    el.clear().await.unwrap();
-    el.send_keys(text).await.unwrap();
-}
-
-async fn log_in(client: &Client, app_url: &str, email: &str, name: &str) {
-    client.goto(&format!("{app_url}/accedi")).await.unwrap();
-    type_into(client, "#email", email).await;
-    type_into(client, "#password", DEMO_PASSWORD).await;
-    click(client, "#login-submit").await;
-    wait_for_text(client, "#user-name", |t| t.contains(name)).await;
-}
-
-async fn log_out(client: &Client) {
-    click(client, "#logout").await;
-    wait_for(client, "#login-submit").await;
-}
 
 /// Waits (at most 15 s) until `css` matches `n` elements.
 async fn wait_for_count(client: &Client, css: &str, n: usize) {
@@ -49,29 +25,6 @@ async fn wait_for_count(client: &Client, css: &str, n: usize) {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-}
-
-/// Sets an input's value as the browser's picker would (date inputs are typed differently in
-/// each locale) and tells the page with an `input` event.
-async fn set_value(client: &Client, css: &str, value: &str) {
-    wait_for(client, css).await;
-    client
-        .execute(
-            "const el = document.querySelector(arguments[0]); el.value = arguments[1]; \
-             el.dispatchEvent(new Event('input', { bubbles: true }));",
-            vec![css.into(), value.into()],
-        )
-        .await
-        .unwrap_or_else(|e| panic!("set {css}: {e}"));
-}
-
-async fn select(client: &Client, css: &str, value: &str) {
-    wait_for(client, &format!("{css} option[value='{value}']")).await;
-    wait_for(client, css)
-        .await
-        .select_by_value(value)
-        .await
-        .unwrap_or_else(|e| panic!("select {value} in {css}: {e}"));
 }
 
 #[tokio::test]

@@ -2,32 +2,12 @@
 //! support (the demo data approves Bergamo, 016024, and enables it in a started phase), and the
 //! directory filters by it, keeping the filter in the URL.
 
-use affianca_tests::browser::{browser, screenshot, start_driver, wait_for, wait_for_text};
-use affianca_tests::{DEMO_PASSWORD, spawn_app, workspace_root};
+use affianca_tests::browser::{
+    browser, click, log_in_demo as log_in, screenshot, start_driver, wait_for, wait_for_text,
+};
+use affianca_tests::{spawn_app, workspace_root};
 use fantoccini::{Client, Locator};
 use std::time::{Duration, Instant};
-
-async fn click(client: &Client, css: &str) {
-    wait_for(client, css)
-        .await
-        .click()
-        .await
-        .unwrap_or_else(|e| panic!("click on {css}: {e}"));
-}
-
-async fn type_into(client: &Client, css: &str, text: &str) {
-    let el = wait_for(client, css).await;
-    el.clear().await.unwrap();
-    el.send_keys(text).await.unwrap();
-}
-
-async fn log_in(client: &Client, app_url: &str, email: &str, name: &str) {
-    client.goto(&format!("{app_url}/accedi")).await.unwrap();
-    type_into(client, "#email", email).await;
-    type_into(client, "#password", DEMO_PASSWORD).await;
-    click(client, "#login-submit").await;
-    wait_for_text(client, "#user-name", |t| t.contains(name)).await;
-}
 
 /// Waits (at most 15 s) until the directory lists the row `istat` (or, with `present` false,
 /// until it answers without it).

@@ -3,45 +3,12 @@
 //! expert starts, logs an activity and completes with a report; the delegate closes it with
 //! feedback. Each step shows only the actions the state machine allows.
 
-use affianca_tests::browser::{browser, screenshot, start_driver, wait_for, wait_for_text};
-use affianca_tests::{DEMO_PASSWORD, spawn_app, workspace_root};
+use affianca_tests::browser::{
+    browser, click, log_in_demo as log_in, log_out, screenshot, select, start_driver, type_into,
+    wait_for, wait_for_text,
+};
+use affianca_tests::{spawn_app, workspace_root};
 use fantoccini::{Client, Locator};
-
-async fn click(client: &Client, css: &str) {
-    wait_for(client, css)
-        .await
-        .click()
-        .await
-        .unwrap_or_else(|e| panic!("click on {css}: {e}"));
-}
-
-async fn type_into(client: &Client, css: &str, text: &str) {
-    let el = wait_for(client, css).await;
-    el.clear().await.unwrap();
-    el.send_keys(text).await.unwrap();
-}
-
-async fn log_in(client: &Client, app_url: &str, email: &str, name: &str) {
-    client.goto(&format!("{app_url}/accedi")).await.unwrap();
-    type_into(client, "#email", email).await;
-    type_into(client, "#password", DEMO_PASSWORD).await;
-    click(client, "#login-submit").await;
-    wait_for_text(client, "#user-name", |t| t.contains(name)).await;
-}
-
-async fn log_out(client: &Client) {
-    click(client, "#logout").await;
-    wait_for(client, "#login-submit").await;
-}
-
-async fn select(client: &Client, css: &str, value: &str) {
-    wait_for(client, &format!("{css} option[value='{value}']")).await;
-    wait_for(client, css)
-        .await
-        .select_by_value(value)
-        .await
-        .unwrap_or_else(|e| panic!("select {value} in {css}: {e}"));
-}
 
 /// The action buttons shown, by action code.
 async fn actions(client: &Client) -> Vec<String> {
