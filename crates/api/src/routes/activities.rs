@@ -495,14 +495,6 @@ pub async fn timesheet(
     Ok(HttpResponse::Ok().json(t))
 }
 
-fn csv_field(s: &str) -> String {
-    if s.contains([';', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_owned()
-    }
-}
-
 /// Italian decimal comma for spreadsheets: `3,5`.
 fn hours_it(h: f64) -> String {
     format!("{h}").replace('.', ",")
@@ -544,14 +536,7 @@ pub async fn timesheet_csv(
             l.entry.files_handled.to_string(),
             l.entry.notes.clone(),
         ];
-        out.push_str(
-            &fields
-                .iter()
-                .map(|f| csv_field(f))
-                .collect::<Vec<_>>()
-                .join(";"),
-        );
-        out.push_str("\r\n");
+        out.push_str(&crate::csv::line(&fields));
     }
     out.push_str(&format!("Totale;;;;;{};;\r\n", hours_it(t.total_hours)));
     Ok(HttpResponse::Ok()

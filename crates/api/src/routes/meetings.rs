@@ -436,14 +436,6 @@ pub async fn rsvp(
     Ok(HttpResponse::Ok().json(meeting_dto(db.get_ref(), &snapshot, m, only.as_ref()).await?))
 }
 
-fn csv_field(s: &str) -> String {
-    if s.contains([';', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_owned()
-    }
-}
-
 /// The attendance list as CSV for Excel (secretariat): `;`-separated, UTF-8 with BOM, Italian headers.
 #[utoipa::path(
     tag = "meetings",
@@ -477,7 +469,7 @@ pub async fn attendance_csv(
         out.push_str(&format!(
             "{};{};{};{};{}\r\n",
             i.istat_code,
-            csv_field(&i.authority_name),
+            crate::csv::field(&i.authority_name),
             response,
             i.attendees,
             i.responded_at

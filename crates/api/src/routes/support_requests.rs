@@ -1397,14 +1397,6 @@ pub async fn list_requests(
     }))
 }
 
-fn csv_field(s: &str) -> String {
-    if s.contains([';', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_owned()
-    }
-}
-
 fn day_it(d: Option<NaiveDate>) -> String {
     d.map(|d| d.format("%d/%m/%Y").to_string())
         .unwrap_or_default()
@@ -1477,14 +1469,7 @@ pub async fn export_requests(
             .to_owned(),
             s.lead_expert.map(|p| p.full_name).unwrap_or_default(),
         ];
-        out.push_str(
-            &fields
-                .iter()
-                .map(|f| csv_field(f))
-                .collect::<Vec<_>>()
-                .join(";"),
-        );
-        out.push_str("\r\n");
+        out.push_str(&crate::csv::line(&fields));
     }
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
