@@ -201,6 +201,22 @@ async fn experts_log_activities_within_the_daily_limit_and_get_their_timesheet()
     .await;
     assert_eq!(p.errors[0].field, "month");
 
+    // The request export totals the hours of each request.
+    let sec = app.token_for(Role::Secretariat).await;
+    let export = app
+        .get("/api/v1/support-requests.csv", &sec)
+        .await
+        .text()
+        .await
+        .unwrap();
+    let header = export.lines().next().unwrap();
+    assert!(header.ends_with(";Ore registrate"), "{header}");
+    let row = export
+        .lines()
+        .find(|l| l.starts_with(&format!("{id};")))
+        .unwrap();
+    assert!(row.ends_with(";24"), "{row}");
+
     let res = app
         .request(
             Method::DELETE,

@@ -1435,9 +1435,27 @@ pub async fn export_requests(
     let rows = select.limit(100_000).all(db.get_ref()).await?;
     let snapshot = registry.snapshot_recent(&db).await?;
     let names = names(db.get_ref(), rows.iter().filter_map(|r| r.lead_expert_id)).await?;
+    // The hours logged on each request, summed by the database.
+    let mut quarters: HashMap<i64, i64> = HashMap::new();
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    for chunk in ids.chunks(5000) {
+        let sums: Vec<(i64, Option<i64>)> = crate::entities::activity_entry::Entity::find()
+            .select_only()
+            .column(crate::entities::activity_entry::Column::RequestId)
+            .column_as(
+                crate::entities::activity_entry::Column::Quarters.sum(),
+                "quarters",
+            )
+            .filter(crate::entities::activity_entry::Column::RequestId.is_in(chunk.iter().copied()))
+            .group_by(crate::entities::activity_entry::Column::RequestId)
+            .into_tuple()
+            .all(db.get_ref())
+            .await?;
+        quarters.extend(sums.into_iter().map(|(id, q)| (id, q.unwrap_or(0))));
+    }
     let today = today();
-    let mut out = String::from("\u{feff}");
-    out.push_str("Numero;Codice ISTAT;Ente;Provincia;Task force;Procedimento;Oggetto;Stato;Urgenza;Inviata il;Presa in carico entro;In ritardo presa in carico;Assegnazione entro;In ritardo assegnazione;Esperto referente\r\n");
+    let mut out = String::from(crate::csv::BOM);
+    out.push_str("Numero;Codice ISTAT;Ente;Provincia;Task force;Procedimento;Oggetto;Stato;Urgenza;Inviata il;Presa in carico entro;In ritardo presa in carico;Assegnazione entro;In ritardo assegnazione;Esperto referente;Ore registrate\r\n");
     for r in &rows {
         let s = summary(r, &snapshot, &names, today);
         let fields = [
@@ -1468,6 +1486,12 @@ pub async fn export_requests(
             }
             .to_owned(),
             s.lead_expert.map(|p| p.full_name).unwrap_or_default(),
+            {
+                // Quarter hours: exact in f64.
+                #[allow(clippy::cast_precision_loss)]
+                let h = quarters.get(&s.id).copied().unwrap_or(0) as f64 / 4.0;
+                format!("{h}").replace('.', ",")
+            },
         ];
         out.push_str(&crate::csv::line(&fields));
     }
