@@ -230,3 +230,26 @@ async fn experts_log_activities_within_the_daily_limit_and_get_their_timesheet()
     let log: Vec<Value> = app.get(&path, &expert).await.json().await.unwrap();
     assert_eq!(log.len(), 1);
 }
+
+#[tokio::test]
+async fn two_entries_saved_at_once_never_pass_24_hours_together() {
+    let app = spawn_app().await;
+    let (id, _) = assigned_request(&app).await;
+    let expert = app.token_for(Role::Expert).await;
+    let path = format!("/api/v1/support-requests/{id}/activities");
+    for round in 0..3 {
+        let day = (Utc::now().date_naive() - chrono::Duration::days(2 + round)).to_string();
+        let body = json!({"date": day, "kind": "other", "hours": 12.0});
+        let first = app.post_json(&path, Some(&expert), &body).await;
+        assert_eq!(first.status(), 201);
+        // 12 h are there: of two more 7-hour entries at once, one fits and one does not.
+        let body = json!({"date": day, "kind": "other", "hours": 7.0});
+        let (a, b) = tokio::join!(
+            app.post_json(&path, Some(&expert), &body),
+            app.post_json(&path, Some(&expert), &body),
+        );
+        let mut statuses = [a.status().as_u16(), b.status().as_u16()];
+        statuses.sort_unstable();
+        assert_eq!(statuses, [201, 422], "round {round}");
+    }
+}

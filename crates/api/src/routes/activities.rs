@@ -102,6 +102,21 @@ fn check(
     q
 }
 
+/// Takes the expert's row lock (PostgreSQL) or the database's write lock (SQLite) before the
+/// day-limit check, so that two entries saved at the same moment for one expert are checked one
+/// after the other and never pass 24 hours together.
+async fn serialise_expert(db: &impl ConnectionTrait, expert: i64) -> Result<(), sea_orm::DbErr> {
+    crate::entities::user::Entity::update_many()
+        .col_expr(
+            crate::entities::user::Column::Active,
+            Expr::col(crate::entities::user::Column::Active).into(),
+        )
+        .filter(crate::entities::user::Column::Id.eq(expert))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 /// 422 when `quarters` more on `day` would take the expert past 24 hours (not counting the
 /// entry `except`, being changed).
 async fn check_day_limit(
@@ -224,6 +239,7 @@ pub async fn create_activity(
     let q = q.unwrap_or(0);
     let now = Utc::now();
     let txn = db.begin().await?;
+    serialise_expert(&txn, caller.user_id.0).await?;
     check_day_limit(&txn, caller.user_id.0, a.date, q, None).await?;
     let id = activity_entry::Entity::insert(activity_entry::ActiveModel {
         request_id: Set(r.id),
@@ -309,6 +325,7 @@ pub async fn update_activity(
     let day = c.date.unwrap_or(e.day);
     let quarters = q.unwrap_or(e.quarters);
     let txn = db.begin().await?;
+    serialise_expert(&txn, caller.user_id.0).await?;
     check_day_limit(&txn, caller.user_id.0, day, quarters, Some(e.id)).await?;
     let mut update = activity_entry::Entity::update_many()
         .col_expr(activity_entry::Column::Day, Expr::value(day))
