@@ -109,7 +109,7 @@ async fn serialise_expert(db: &impl ConnectionTrait, expert: i64) -> Result<(), 
     crate::entities::user::Entity::update_many()
         .col_expr(
             crate::entities::user::Column::Active,
-            Expr::col(crate::entities::user::Column::Active).into(),
+            Expr::col(crate::entities::user::Column::Active),
         )
         .filter(crate::entities::user::Column::Id.eq(expert))
         .exec(db)
