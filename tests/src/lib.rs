@@ -234,6 +234,22 @@ impl TestApp {
         res.json().await.expect("token response")
     }
 
+    /// The user id of the demo expert (building and planning, provinces BG and BS).
+    pub async fn demo_expert_id(&self) -> i64 {
+        let token = self.token_for(affianca_domain::Role::Secretariat).await;
+        let experts: Vec<serde_json::Value> = self
+            .get("/api/v1/experts?task_force=building_planning", &token)
+            .await
+            .json()
+            .await
+            .expect("the experts");
+        experts
+            .iter()
+            .find(|e| e["email"] == demo_email(affianca_domain::Role::Expert))
+            .and_then(|e| e["user_id"].as_i64())
+            .expect("the demo expert")
+    }
+
     /// Logs in as the demo account holding `role` and returns the access token.
     pub async fn token_for(&self, role: affianca_domain::Role) -> String {
         self.login_tokens(demo_email(role)).await.access_token

@@ -230,6 +230,18 @@ impl Caller {
             .map(|g| &g.scope)
     }
 
+    /// The authorities the caller works for, as representative or delegate (ISTAT codes).
+    pub fn authority_codes(&self) -> std::collections::BTreeSet<String> {
+        self.grants
+            .iter()
+            .filter(|g| matches!(g.role, Role::AuthorityRep | Role::AuthorityDelegate))
+            .filter_map(|g| match &g.scope {
+                Scope::Authority(c) => Some(c.to_string()),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// Whether any grant covers the authority (region-wide, its province, or itself).
     pub fn covers_authority(&self, code: &IstatCode, province: Option<&ProvinceCode>) -> bool {
         self.grants.iter().any(|g| match &g.scope {

@@ -114,6 +114,22 @@ impl Session {
         roles.iter().any(|r| self.has_role(*r))
     }
 
+    /// The authorities the signed-in user works for (as representative or delegate).
+    pub fn authority_codes(&self) -> Vec<affianca_domain::IstatCode> {
+        self.state.with(|s| match s {
+            AuthState::SignedIn(u) => u
+                .grants
+                .iter()
+                .filter(|g| matches!(g.role, Role::AuthorityRep | Role::AuthorityDelegate))
+                .filter_map(|g| match &g.scope {
+                    affianca_domain::Scope::Authority(c) => Some(c.clone()),
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        })
+    }
+
     /// The signed-in user's id.
     pub fn user_id(&self) -> Option<UserId> {
         self.state.with(|s| match s {

@@ -19,18 +19,7 @@ async fn assigned_request(app: &TestApp) -> (i64, i64) {
         .await;
     assert_eq!(res.status(), 201);
     let id = res.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
-    let experts: Vec<Value> = app
-        .get("/api/v1/experts?task_force=building_planning", &sec)
-        .await
-        .json()
-        .await
-        .unwrap();
-    let anna = experts
-        .iter()
-        .find(|e| e["email"] == "esperta.edilizia@demo.affianca.it")
-        .unwrap()["user_id"]
-        .as_i64()
-        .unwrap();
+    let anna = app.demo_expert_id().await;
     for (token, body) in [
         (&rep, json!({"action": "submit"})),
         (&sec, json!({"action": "take_charge"})),

@@ -16,18 +16,7 @@ async fn completed_requests_without_feedback_close_once_with_two_processes() {
     let rep = app.token_for(Role::AuthorityRep).await;
     let sec = app.token_for(Role::Secretariat).await;
     let expert = app.token_for(Role::Expert).await;
-    let experts: Vec<Value> = app
-        .get("/api/v1/experts?task_force=building_planning", &sec)
-        .await
-        .json()
-        .await
-        .unwrap();
-    let anna = experts
-        .iter()
-        .find(|e| e["email"] == "esperta.edilizia@demo.affianca.it")
-        .unwrap()["user_id"]
-        .as_i64()
-        .unwrap();
+    let anna = app.demo_expert_id().await;
     let mut ids = Vec::new();
     for i in 0..6 {
         let res = app

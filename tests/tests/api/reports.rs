@@ -11,18 +11,7 @@ async fn the_service_report_counts_times_ratings_and_hours() {
     let sec = app.token_for(Role::Secretariat).await;
     let coordinator = app.token_for(Role::Coordinator).await;
     let expert = app.token_for(Role::Expert).await;
-    let experts: Vec<Value> = app
-        .get("/api/v1/experts?task_force=building_planning", &sec)
-        .await
-        .json()
-        .await
-        .unwrap();
-    let anna = experts
-        .iter()
-        .find(|e| e["email"] == "esperta.edilizia@demo.affianca.it")
-        .unwrap()["user_id"]
-        .as_i64()
-        .unwrap();
+    let anna = app.demo_expert_id().await;
     let yesterday = (chrono::Utc::now().date_naive() - chrono::Duration::days(1)).to_string();
     // Two requests: one worked and closed with a 4, one waiting.
     for (i, full) in [(0, true), (1, false)] {

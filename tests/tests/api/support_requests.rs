@@ -69,22 +69,6 @@ async fn act(app: &TestApp, token: &str, id: i64, body: Value) -> SupportRequest
     serde_json::from_str(&text).unwrap()
 }
 
-async fn expert_id(app: &TestApp) -> i64 {
-    let secretariat = app.token_for(Role::Secretariat).await;
-    let experts: Vec<Value> = app
-        .get("/api/v1/experts?task_force=building_planning", &secretariat)
-        .await
-        .json()
-        .await
-        .unwrap();
-    experts
-        .iter()
-        .find(|e| e["email"] == "esperta.edilizia@demo.affianca.it")
-        .expect("the demo expert")["user_id"]
-        .as_i64()
-        .unwrap()
-}
-
 #[tokio::test]
 async fn a_request_goes_from_draft_to_closed_with_its_history() {
     let app = spawn_app().await;
@@ -176,7 +160,7 @@ async fn a_request_goes_from_draft_to_closed_with_its_history() {
         "not_found",
     )
     .await;
-    let anna = expert_id(&app).await;
+    let anna = app.demo_expert_id().await;
     let assigned = act(
         &app,
         &coordinator,
@@ -378,7 +362,7 @@ async fn moves_are_refused_with_a_clear_problem() {
 
     // A closing vote must be 1..5 (after the work is done).
     let expert = app.token_for(Role::Expert).await;
-    let anna = expert_id(&app).await;
+    let anna = app.demo_expert_id().await;
     act(
         &app,
         &coordinator,

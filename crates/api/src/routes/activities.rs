@@ -540,8 +540,10 @@ pub async fn timesheet_csv(
     let expert = path.into_inner();
     may_read_timesheet(db.get_ref(), &caller, expert).await?;
     let t = build_timesheet(&db, &registry, expert, query.0.month.as_deref()).await?;
-    let mut out =
-        String::from("\u{feff}Data;Richiesta;Ente;Oggetto;Attività;Ore;Pratiche;Note\r\n");
+    let mut out = format!(
+        "{}Data;Richiesta;Ente;Oggetto;Attività;Ore;Pratiche;Note\r\n",
+        crate::csv::BOM
+    );
     for l in &t.lines {
         let fields = [
             l.entry.date.format("%d/%m/%Y").to_string(),

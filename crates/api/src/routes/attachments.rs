@@ -7,7 +7,7 @@ use crate::auth::Caller;
 use crate::entities::{request_assignee, request_attachment, request_message, stored_file};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Query;
-use crate::routes::support_requests::{is_staff, names, person, visible_request};
+use crate::routes::support_requests::{is_staff, names, person, relation, visible_request};
 use crate::storage::Storage;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
@@ -28,10 +28,7 @@ pub const ATTACHMENT_MAX_BYTES: u64 = 20 * 1024 * 1024;
 /// Observers read requests but not their files.
 fn refuse_observers(caller: &Caller) -> ApiResult<()> {
     let staff = is_staff(caller);
-    let authority = caller
-        .grants
-        .iter()
-        .any(|g| matches!(g.role, Role::AuthorityRep | Role::AuthorityDelegate));
+    let authority = !caller.authority_codes().is_empty();
     if caller.has_role(Role::Observer) && !staff && !authority {
         return Err(ApiError::forbidden(
             "Gli osservatori non vedono gli allegati delle richieste.",
@@ -113,16 +110,8 @@ pub async fn upload_attachment(
         .one(db.get_ref())
         .await?
         .is_some();
-    let authority = caller.grants.iter().any(|g| {
-        matches!(g.role, Role::AuthorityRep | Role::AuthorityDelegate)
-            && g.scope.to_string() == format!("authority:{}", r.authority_code)
-    });
-    let triage = caller.has_role(Role::Secretariat)
-        || caller.grants.iter().any(|g| {
-            g.role == Role::Coordinator
-                && g.scope.to_string() == format!("task_force:{}", r.task_force)
-        });
-    if !(authority || triage || is_assignee) {
+    let rel = relation(&caller, &r);
+    if !(rel.authority || rel.secretariat || rel.coordinator || is_assignee) {
         return Err(ApiError::forbidden(
             "Allegano file l'ente, la Segreteria Tecnica, i coordinatori e gli esperti assegnati.",
         ));

@@ -22,19 +22,6 @@ use sea_orm::{
 };
 use std::collections::BTreeSet;
 
-/// The authorities the caller answers for (as representative or delegate).
-fn own_authorities(caller: &Caller) -> BTreeSet<String> {
-    caller
-        .grants
-        .iter()
-        .filter(|g| matches!(g.role, Role::AuthorityRep | Role::AuthorityDelegate))
-        .filter_map(|g| match &g.scope {
-            Scope::Authority(c) => Some(c.to_string()),
-            _ => None,
-        })
-        .collect()
-}
-
 /// Programme staff and region-wide observers see every meeting, a province observer their
 /// province's; authority users see (their invitations to) the meetings their authority is invited to.
 enum Sight {
@@ -63,7 +50,7 @@ fn sight(caller: &Caller) -> Sight {
     if !provinces.is_empty() {
         return Sight::Province(provinces);
     }
-    Sight::Authorities(own_authorities(caller))
+    Sight::Authorities(caller.authority_codes())
 }
 
 async fn meeting_dto(
@@ -394,7 +381,7 @@ pub async fn rsvp(
 ) -> ApiResult<HttpResponse> {
     let id = path.into_inner();
     let req = body.0;
-    if !own_authorities(&caller).contains(req.istat_code.as_str()) {
+    if !caller.authority_codes().contains(req.istat_code.as_str()) {
         return Err(ApiError::not_found("L'invito"));
     }
     if req.attending && !(1..=50).contains(&req.attendees) {
@@ -459,7 +446,10 @@ pub async fn attendance_csv(
     let (m, _) = visible(&db, &caller, path.into_inner()).await?;
     let snapshot = registry.snapshot(&db).await?;
     let dto = meeting_dto(db.get_ref(), &snapshot, m, None).await?;
-    let mut out = String::from("\u{feff}codice_istat;ente;risposta;partecipanti;data_risposta\r\n");
+    let mut out = format!(
+        "{}codice_istat;ente;risposta;partecipanti;data_risposta\r\n",
+        crate::csv::BOM
+    );
     for i in &dto.invitations {
         let response = match i.response.as_str() {
             "attending" => "partecipa",

@@ -55,19 +55,6 @@ const PROGRAMME: [Role; 6] = [
 
 // ---- who sees what ----------------------------------------------------------------------------
 
-/// The authorities the caller works for (as representative or delegate).
-fn own_authorities(caller: &Caller) -> Vec<String> {
-    caller
-        .grants
-        .iter()
-        .filter(|g| matches!(g.role, Role::AuthorityRep | Role::AuthorityDelegate))
-        .filter_map(|g| match &g.scope {
-            Scope::Authority(c) => Some(c.as_str().to_owned()),
-            _ => None,
-        })
-        .collect()
-}
-
 /// The SQL condition selecting the requests the caller may see.
 fn sight(caller: &Caller) -> Condition {
     let mut staff = Condition::any();
@@ -116,7 +103,7 @@ fn sight(caller: &Caller) -> Condition {
                 .add(staff),
         );
     }
-    let own = own_authorities(caller);
+    let own = caller.authority_codes();
     if !own.is_empty() {
         cond = cond.add(support_request::Column::AuthorityCode.is_in(own));
     }
@@ -128,10 +115,10 @@ fn sight(caller: &Caller) -> Condition {
 }
 
 /// How the caller stands to a request.
-fn relation(caller: &Caller, r: &support_request::Model) -> Relation {
+pub fn relation(caller: &Caller, r: &support_request::Model) -> Relation {
     let tf = TaskForce::parse(&r.task_force).ok();
     Relation {
-        authority: own_authorities(caller).contains(&r.authority_code),
+        authority: caller.authority_codes().contains(&r.authority_code),
         secretariat: caller.has_role(Role::Secretariat),
         coordinator: tf.is_some_and(|tf| {
             caller
@@ -454,7 +441,7 @@ pub async fn create_request(
 ) -> ApiResult<HttpResponse> {
     caller.require_any(&[Role::AuthorityRep, Role::AuthorityDelegate])?;
     let req = body.0;
-    if !own_authorities(&caller).contains(&req.istat_code.as_str().to_owned()) {
+    if !caller.authority_codes().contains(req.istat_code.as_str()) {
         return Err(ApiError::not_found("L'ente"));
     }
     let snapshot = registry.snapshot_recent(&db).await?;

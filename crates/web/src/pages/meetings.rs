@@ -9,12 +9,12 @@ use crate::components::crumbs::{Crumbs, crumb};
 use crate::components::feedback::{ErrorAlert, Loading};
 use crate::components::form::{FieldErrors, field_error};
 use crate::components::icon::Icon;
-use crate::components::text_field::{SuccessMessage, TextField, signed_in_user};
+use crate::components::text_field::{SuccessMessage, TextField};
 use crate::pages::phases::split_codes;
 use crate::session::use_session;
 use crate::util::{focus_id, format_appointment, format_datetime, local_input_to_utc, set_title};
 use affianca_domain::dto::{CreateMeetingRequest, Meeting, MeetingInvitation, RsvpRequest};
-use affianca_domain::{IstatCode, ProvinceCode, Role, Scope};
+use affianca_domain::{ProvinceCode, Role};
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -27,22 +27,6 @@ pub fn response_label(response: &str) -> &'static str {
         "declined" => "Non partecipa",
         _ => "In attesa di risposta",
     }
-}
-
-/// The authorities the signed-in user answers for (as representative or delegate).
-fn own_authorities() -> Vec<IstatCode> {
-    signed_in_user(use_session())
-        .map(|u| {
-            u.grants
-                .into_iter()
-                .filter(|g| matches!(g.role, Role::AuthorityRep | Role::AuthorityDelegate))
-                .filter_map(|g| match g.scope {
-                    Scope::Authority(c) => Some(c),
-                    _ => None,
-                })
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 fn when(m: &Meeting) -> String {
@@ -331,7 +315,7 @@ fn MeetingView(
 ) -> impl IntoView {
     let session = use_session();
     let secretariat = session.has_role(Role::Secretariat);
-    let own = own_authorities();
+    let own = use_session().authority_codes();
     let id = meeting.id;
     let failure = RwSignal::new(None::<ApiError>);
     let mine: Vec<MeetingInvitation> = meeting

@@ -9,7 +9,7 @@ use crate::components::crumbs::{Crumbs, crumb};
 use crate::components::feedback::{ErrorAlert, Loading};
 use crate::components::form::{FieldErrors, field_error};
 use crate::components::pagination::Pagination;
-use crate::components::text_field::{TextField, signed_in_user};
+use crate::components::text_field::TextField;
 use crate::pages::phases::day;
 use crate::session::use_session;
 use crate::util::{format_date, save_file, set_title};
@@ -17,8 +17,7 @@ use affianca_domain::dto::{
     CreateSupportRequest, Procedure, ServiceLevels, SupportRequestSummary, TransitionRequest,
 };
 use affianca_domain::{
-    IstatCode, ProcedureCode, RequestStatus, Role, Scope, SupportKind, SupportMode, TaskForce,
-    Urgency,
+    IstatCode, ProcedureCode, RequestStatus, Role, SupportKind, SupportMode, TaskForce, Urgency,
 };
 use chrono::NaiveDate;
 use leptos::ev::SubmitEvent;
@@ -376,22 +375,6 @@ fn RequestsTable(items: Vec<SupportRequestSummary>) -> impl IntoView {
     .into_any()
 }
 
-/// The authorities the user files for.
-fn own_authorities() -> Vec<IstatCode> {
-    signed_in_user(use_session())
-        .map(|u| {
-            u.grants
-                .into_iter()
-                .filter(|g| matches!(g.role, Role::AuthorityRep | Role::AuthorityDelegate))
-                .filter_map(|g| match g.scope {
-                    Scope::Authority(c) => Some(c),
-                    _ => None,
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 /// The wizard's steps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Step {
@@ -405,7 +388,7 @@ enum Step {
 pub fn NewRequest() -> impl IntoView {
     set_title("Nuova richiesta di supporto");
     let navigate = use_navigate();
-    let authorities = own_authorities();
+    let authorities = use_session().authority_codes();
     let authority = RwSignal::new(
         authorities
             .first()
