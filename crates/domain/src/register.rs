@@ -1,0 +1,828 @@
+//! Reading a file register (DOMAIN.md §5): CSV text with Italian headers, or the rows of a
+//! spreadsheet's first sheet handed over as text fields.
+//!
+//! The CSV reader works on the bytes in one pass, line by line, borrowing every field from the
+//! input (a field is copied only when it is quoted with doubled quotes inside). All-or-nothing:
+//! every bad row is reported (row, column, value, reason; the first [`MAX_REPORTED_ERRORS`] kept,
+//! all counted) and the caller saves nothing when there is any.
+
+use crate::monitoring::{FileRecord, TermCatalog, days_from_civil};
+use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
+use std::collections::HashSet;
+
+/// The columns of a register, in the order of DOMAIN.md §5.
+pub const COLUMNS: [&str; 8] = [
+    "codice_pratica",
+    "procedimento",
+    "data_avvio",
+    "termine_giorni",
+    "data_conclusione",
+    "data_silenzio_assenso",
+    "conferenza_servizi",
+    "giorni_sospensione",
+];
+const CODE: usize = 0;
+const PROCEDURE: usize = 1;
+const START: usize = 2;
+const TERM: usize = 3;
+const DECISION: usize = 4;
+const SILENT: usize = 5;
+const CONFERENCE: usize = 6;
+const SUSPENSION: usize = 7;
+/// Columns a register must have; the others may be left out (empty).
+const REQUIRED: [usize; 3] = [CODE, PROCEDURE, START];
+
+pub const MAX_REPORTED_ERRORS: usize = 1000;
+pub const MAX_CODE_LEN: usize = 100;
+/// Columns a CSV row may have (the known ones and any others, which are ignored).
+pub const MAX_COLUMNS: usize = 64;
+
+/// One problem of a register: the row (1 is the header), the column, the value and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RowError {
+    pub row: usize,
+    pub column: String,
+    pub value: String,
+    pub reason: String,
+}
+
+/// The problems of a register: the first [`MAX_REPORTED_ERRORS`] and how many there were.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RegisterErrors {
+    pub errors: Vec<RowError>,
+    pub total: usize,
+}
+
+impl RegisterErrors {
+    fn push(&mut self, row: usize, column: &str, value: &str, reason: impl Into<String>) {
+        self.total += 1;
+        if self.errors.len() < MAX_REPORTED_ERRORS {
+            let value: String = value.chars().take(200).collect();
+            self.errors.push(RowError {
+                row,
+                column: column.to_owned(),
+                value,
+                reason: reason.into(),
+            });
+        }
+    }
+    pub fn is_empty(&self) -> bool {
+        self.total == 0
+    }
+    fn single(row: usize, column: &str, value: &str, reason: impl Into<String>) -> Self {
+        let mut e = Self::default();
+        e.push(row, column, value, reason);
+        e
+    }
+}
+
+impl std::fmt::Display for RegisterErrors {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for e in &self.errors {
+            writeln!(
+                f,
+                "riga {}, colonna {}, valore «{}»: {}",
+                e.row, e.column, e.value, e.reason
+            )?;
+        }
+        if self.total > self.errors.len() {
+            writeln!(f, "… e altri {} errori", self.total - self.errors.len())?;
+        }
+        Ok(())
+    }
+}
+
+/// Where each known column is in the rows of a register.
+#[derive(Debug, Clone)]
+pub struct Header {
+    positions: [Option<usize>; COLUMNS.len()],
+    width: usize,
+}
+
+fn normalise_header(h: &str) -> String {
+    h.trim_start_matches('\u{feff}')
+        .trim()
+        .trim_matches('"')
+        .trim()
+        .to_lowercase()
+        .replace([' ', '-'], "_")
+}
+
+impl Header {
+    pub fn parse(fields: &[&str]) -> Result<Self, RegisterErrors> {
+        let mut positions = [None; COLUMNS.len()];
+        let mut errors = RegisterErrors::default();
+        for (i, raw) in fields.iter().enumerate() {
+            let name = normalise_header(raw);
+            if let Some(c) = COLUMNS.iter().position(|c| *c == name) {
+                if positions[c].is_some() {
+                    errors.push(1, COLUMNS[c], raw, "colonna ripetuta nell'intestazione");
+                }
+                positions[c] = Some(i);
+            }
+        }
+        for c in REQUIRED {
+            if positions[c].is_none() {
+                errors.push(
+                    1,
+                    COLUMNS[c],
+                    "",
+                    format!(
+                        "manca la colonna «{}»: la prima riga deve contenere le intestazioni {}",
+                        COLUMNS[c],
+                        COLUMNS.join(";")
+                    ),
+                );
+            }
+        }
+        if errors.is_empty() {
+            Ok(Self {
+                positions,
+                width: fields.len(),
+            })
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+/// A date `YYYY-MM-DD` or `DD/MM/YYYY` (day and month may have one digit) as a day number.
+pub fn parse_date(s: &str) -> Option<i32> {
+    let b = s.as_bytes();
+    let num = |bytes: &[u8]| -> Option<u32> {
+        if bytes.is_empty() || bytes.len() > 4 {
+            return None;
+        }
+        bytes.iter().try_fold(0u32, |acc, &c| {
+            c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
+        })
+    };
+    let (y, m, d) = if b.len() == 10 && b[4] == b'-' && b[7] == b'-' {
+        (num(&b[..4])?, num(&b[5..7])?, num(&b[8..])?)
+    } else {
+        let mut parts = s.split('/');
+        let (d, m, y) = (parts.next()?, parts.next()?, parts.next()?);
+        if parts.next().is_some() || y.len() != 4 || d.len() > 2 || m.len() > 2 {
+            return None;
+        }
+        (num(y.as_bytes())?, num(m.as_bytes())?, num(d.as_bytes())?)
+    };
+    if !(1990..=2100).contains(&y) || !(1..=12).contains(&m) || d == 0 {
+        return None;
+    }
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days_in_month = match m {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    };
+    (d <= days_in_month).then(|| days_from_civil(y as i32, m, d))
+}
+
+fn parse_flag(s: &str) -> Option<bool> {
+    match s.as_bytes() {
+        b"" => Some(false),
+        b"1" | b"x" | b"X" => Some(true),
+        b"0" => Some(false),
+        _ => match s.to_lowercase().as_str() {
+            "sì" | "si" | "true" => Some(true),
+            "no" | "false" => Some(false),
+            _ => None,
+        },
+    }
+}
+
+fn parse_int(s: &str) -> Option<i64> {
+    let (neg, digits) = match s.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, s.strip_prefix('+').unwrap_or(s)),
+    };
+    if digits.is_empty() || digits.len() > 12 {
+        return None;
+    }
+    let v = digits.bytes().try_fold(0i64, |acc, c| {
+        c.is_ascii_digit().then(|| acc * 10 + i64::from(c - b'0'))
+    })?;
+    Some(if neg { -v } else { v })
+}
+
+/// Turns the text fields of one data row into a file, or records why it cannot be one.
+pub fn read_row<'f>(
+    header: &Header,
+    catalog: &TermCatalog,
+    row: usize,
+    fields: &[&'f str],
+    errors: &mut RegisterErrors,
+) -> Option<(&'f str, FileRecord)> {
+    if fields.len() != header.width {
+        errors.push(
+            row,
+            "riga",
+            "",
+            format!(
+                "la riga ha {} campi, l'intestazione {}: controllare il separatore e le virgolette",
+                fields.len(),
+                header.width
+            ),
+        );
+        return None;
+    }
+    let field = |c: usize| header.positions[c].map_or("", |i| fields[i].trim());
+    let before = errors.total;
+    let code = field(CODE);
+    if code.is_empty() {
+        errors.push(
+            row,
+            COLUMNS[CODE],
+            code,
+            "il codice della pratica è obbligatorio",
+        );
+    } else if code.len() > MAX_CODE_LEN {
+        errors.push(
+            row,
+            COLUMNS[CODE],
+            code,
+            format!("il codice della pratica supera {MAX_CODE_LEN} caratteri"),
+        );
+    }
+    let procedure_text = field(PROCEDURE);
+    let procedure = catalog.index_of(procedure_text);
+    if procedure.is_none() {
+        let reason = if procedure_text.is_empty() {
+            "il procedimento è obbligatorio".to_owned()
+        } else {
+            "procedimento non presente nel catalogo (usare il codice, ad esempio PDC)".to_owned()
+        };
+        errors.push(row, COLUMNS[PROCEDURE], procedure_text, reason);
+    }
+    let mut date = |c: usize, required: bool| -> Option<Option<i32>> {
+        let text = field(c);
+        if text.is_empty() {
+            if required {
+                errors.push(row, COLUMNS[c], text, "la data è obbligatoria");
+                return None;
+            }
+            return Some(None);
+        }
+        match parse_date(text) {
+            Some(d) => Some(Some(d)),
+            None => {
+                errors.push(
+                    row,
+                    COLUMNS[c],
+                    text,
+                    "data non valida: scrivere AAAA-MM-GG oppure GG/MM/AAAA",
+                );
+                None
+            }
+        }
+    };
+    let start = date(START, true);
+    let decision = date(DECISION, false);
+    let silent = date(SILENT, false);
+    let term_text = field(TERM);
+    let term = if term_text.is_empty() {
+        procedure.map(|p| catalog.term(p))
+    } else {
+        match parse_int(term_text) {
+            Some(t) if (1..=36_500).contains(&t) => Some(t as u32),
+            _ => {
+                errors.push(
+                    row,
+                    COLUMNS[TERM],
+                    term_text,
+                    "il termine deve essere un numero intero di giorni, almeno 1",
+                );
+                None
+            }
+        }
+    };
+    let conference_text = field(CONFERENCE);
+    let conference = parse_flag(conference_text);
+    if conference.is_none() {
+        errors.push(
+            row,
+            COLUMNS[CONFERENCE],
+            conference_text,
+            "valore non valido: scrivere sì o no (anche 1/0, x, true/false)",
+        );
+    }
+    let suspension_text = field(SUSPENSION);
+    let suspension = if suspension_text.is_empty() {
+        Some(0)
+    } else {
+        let v = parse_int(suspension_text);
+        if v.is_none() {
+            errors.push(
+                row,
+                COLUMNS[SUSPENSION],
+                suspension_text,
+                "i giorni di sospensione devono essere un numero intero",
+            );
+        }
+        v
+    };
+    if errors.total > before {
+        return None;
+    }
+    let (Some(p), Some(Some(start)), Some(decision), Some(silent), Some(term), Some(conf), Some(s)) = (
+        procedure, start, decision, silent, term, conference, suspension,
+    ) else {
+        return None;
+    };
+    match FileRecord::new(p, start, term, decision, silent, conf, s) {
+        Ok(f) => Some((code, f)),
+        Err(refusal) => {
+            let value = field(
+                COLUMNS
+                    .iter()
+                    .position(|c| *c == refusal.column)
+                    .unwrap_or(CODE),
+            );
+            errors.push(row, refusal.column, value, refusal.reason);
+            None
+        }
+    }
+}
+
+/// Limits of one register.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub max_rows: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self { max_rows: 500_000 }
+    }
+}
+
+/// What a read register held.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadSummary {
+    pub rows: usize,
+}
+
+/// Splits one CSV line into fields; quoted fields (`"a;b"`, `"say ""hi"""`) are unquoted.
+fn split_line<'a>(line: &'a str, sep: u8, out: &mut Vec<Cow<'a, str>>) -> Result<(), &'static str> {
+    out.clear();
+    if !line.contains('"') {
+        out.extend(line.split(sep as char).map(Cow::Borrowed));
+        return Ok(());
+    }
+    let b = line.as_bytes();
+    let mut i = 0;
+    loop {
+        if b.get(i) == Some(&b'"') {
+            let mut value = String::new();
+            let mut j = i + 1;
+            loop {
+                match b.get(j) {
+                    None => return Err("virgolette non chiuse"),
+                    Some(b'"') if b.get(j + 1) == Some(&b'"') => {
+                        value.push('"');
+                        j += 2;
+                    }
+                    Some(b'"') => {
+                        j += 1;
+                        break;
+                    }
+                    Some(_) => {
+                        let next = line[j..].find('"').map_or(line.len(), |k| j + k);
+                        value.push_str(&line[j..next]);
+                        j = next;
+                    }
+                }
+            }
+            // Blanks after the closing quote are tolerated; anything else is not.
+            while b.get(j).is_some_and(|c| *c == b' ' || *c == b'\t') {
+                j += 1;
+            }
+            out.push(Cow::Owned(value));
+            match b.get(j) {
+                None => return Ok(()),
+                Some(c) if *c == sep => i = j + 1,
+                Some(_) => return Err("testo dopo le virgolette di chiusura"),
+            }
+        } else {
+            let end = b[i..].iter().position(|c| *c == sep).map(|k| i + k);
+            match end {
+                Some(e) => {
+                    out.push(Cow::Borrowed(&line[i..e]));
+                    i = e + 1;
+                }
+                None => {
+                    out.push(Cow::Borrowed(&line[i..]));
+                    return Ok(());
+                }
+            }
+        }
+    }
+}
+
+/// Reads a CSV register (UTF-8 with or without BOM, `;` or `,` detected from the header), calling
+/// `sink` with the code and file of every good row. On any error the rows already handed to
+/// `sink` must be dropped by the caller: the result says whether the register is good.
+pub fn read_csv(
+    bytes: &[u8],
+    catalog: &TermCatalog,
+    limits: Limits,
+    mut sink: impl FnMut(&str, FileRecord),
+) -> Result<ReadSummary, RegisterErrors> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let mut lines = bytes.split(|b| *b == b'\n').enumerate();
+    let header_line = loop {
+        match lines.next() {
+            None => {
+                return Err(RegisterErrors::single(
+                    1,
+                    "intestazione",
+                    "",
+                    "il file è vuoto: la prima riga deve contenere le intestazioni",
+                ));
+            }
+            Some((_, l)) if l.iter().all(u8::is_ascii_whitespace) => continue,
+            Some((_, l)) => break l,
+        }
+    };
+    let header_text = std::str::from_utf8(header_line).map_err(|_| {
+        RegisterErrors::single(
+            1,
+            "intestazione",
+            "",
+            "il file non è in UTF-8: salvarlo come «CSV UTF-8»",
+        )
+    })?;
+    let header_text = header_text.trim_end_matches('\r');
+    let sep = if header_text.contains(';') {
+        b';'
+    } else {
+        b','
+    };
+    let mut fields: Vec<Cow<str>> = Vec::with_capacity(COLUMNS.len());
+    split_line(header_text, sep, &mut fields)
+        .map_err(|e| RegisterErrors::single(1, "intestazione", header_text, e))?;
+    let header = Header::parse(&fields.iter().map(|f| f.as_ref()).collect::<Vec<_>>())?;
+
+    let mut errors = RegisterErrors::default();
+    let mut seen: HashSet<Cow<str>> = HashSet::with_capacity(bytes.len() / 48);
+    let mut rows = 0usize;
+    for (index, raw) in lines {
+        let row = index + 1;
+        let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+        if raw.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        rows += 1;
+        if rows > limits.max_rows {
+            errors.push(
+                row,
+                "riga",
+                "",
+                format!(
+                    "il registro supera {} righe: dividerlo in più file",
+                    limits.max_rows
+                ),
+            );
+            break;
+        }
+        let Ok(line) = std::str::from_utf8(raw) else {
+            errors.push(
+                row,
+                "riga",
+                "",
+                "la riga non è in UTF-8: salvare il file come «CSV UTF-8»",
+            );
+            continue;
+        };
+        if let Err(e) = split_line(line, sep, &mut fields) {
+            errors.push(row, "riga", line, e);
+            continue;
+        }
+        if fields.len() > MAX_COLUMNS {
+            errors.push(row, "riga", "", format!("più di {MAX_COLUMNS} colonne"));
+            continue;
+        }
+        let mut refs: [&str; MAX_COLUMNS] = [""; MAX_COLUMNS];
+        for (r, f) in refs.iter_mut().zip(&fields) {
+            *r = f.as_ref();
+        }
+        let refs = &refs[..fields.len()];
+        let key = header.positions[CODE].map(|i| match &fields[i] {
+            Cow::Borrowed(b) => Cow::Borrowed(b.trim()),
+            Cow::Owned(o) => Cow::Owned(o.trim().to_owned()),
+        });
+        if let Some(key) = key.filter(|k| !k.is_empty())
+            && !seen.insert(key.clone())
+        {
+            errors.push(
+                row,
+                COLUMNS[CODE],
+                &key,
+                "codice della pratica ripetuto in questo registro",
+            );
+        }
+        if let Some((code, file)) = read_row(&header, catalog, row, refs, &mut errors)
+            && errors.is_empty()
+        {
+            sink(code, file);
+        }
+    }
+    if errors.is_empty() {
+        Ok(ReadSummary { rows })
+    } else {
+        Err(errors)
+    }
+}
+
+/// Reads rows of text fields (a spreadsheet's first sheet): the first non-empty row is the header.
+pub fn read_rows<'r>(
+    rows_in: impl IntoIterator<Item = Vec<String>>,
+    catalog: &TermCatalog,
+    limits: Limits,
+    mut sink: impl FnMut(&str, FileRecord),
+) -> Result<ReadSummary, RegisterErrors> {
+    let mut it = rows_in.into_iter().enumerate();
+    let header = loop {
+        match it.next() {
+            None => {
+                return Err(RegisterErrors::single(
+                    1,
+                    "intestazione",
+                    "",
+                    "il foglio è vuoto: la prima riga deve contenere le intestazioni",
+                ));
+            }
+            Some((_, r)) if r.iter().all(|c| c.trim().is_empty()) => continue,
+            Some((_, r)) => break r,
+        }
+    };
+    // Spreadsheets often carry empty columns after the data: ignore them in the header and rows.
+    let width = header
+        .iter()
+        .rposition(|c| !c.trim().is_empty())
+        .map_or(0, |i| i + 1);
+    let header = Header::parse(
+        &header[..width]
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    )?;
+    let mut errors = RegisterErrors::default();
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut rows = 0;
+    for (index, mut r) in it {
+        let row = index + 1;
+        if r.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        rows += 1;
+        if rows > limits.max_rows {
+            errors.push(
+                row,
+                "riga",
+                "",
+                format!(
+                    "il registro supera {} righe: dividerlo in più file",
+                    limits.max_rows
+                ),
+            );
+            break;
+        }
+        r.resize(width.max(r.len()), String::new());
+        if r[width..].iter().any(|c| !c.trim().is_empty()) {
+            errors.push(
+                row,
+                "riga",
+                "",
+                "valori oltre l'ultima colonna dell'intestazione",
+            );
+            continue;
+        }
+        let refs: Vec<&str> = r[..width].iter().map(String::as_str).collect();
+        let key = header.positions[CODE].map_or("", |i| refs[i].trim());
+        if !key.is_empty() && !seen.insert(key.to_owned()) {
+            errors.push(
+                row,
+                COLUMNS[CODE],
+                key,
+                "codice della pratica ripetuto in questo registro",
+            );
+        }
+        if let Some((code, file)) = read_row(&header, catalog, row, &refs, &mut errors)
+            && errors.is_empty()
+        {
+            sink(code, file);
+        }
+    }
+    if errors.is_empty() {
+        Ok(ReadSummary { rows })
+    } else {
+        Err(errors)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::monitoring::date_of_day;
+
+    fn catalog() -> TermCatalog {
+        TermCatalog::new([("PDC", 60), ("SCIA", 30)])
+    }
+
+    fn read(text: &str) -> Result<Vec<(String, FileRecord)>, RegisterErrors> {
+        let mut out = Vec::new();
+        read_csv(text.as_bytes(), &catalog(), Limits::default(), |c, f| {
+            out.push((c.to_owned(), f))
+        })?;
+        Ok(out)
+    }
+
+    #[test]
+    fn dates_in_both_formats() {
+        let iso = parse_date("2022-06-30").unwrap();
+        assert_eq!(Some(iso), parse_date("30/06/2022"));
+        assert_eq!(Some(iso), parse_date("30/6/2022"));
+        assert_eq!(date_of_day(iso).to_string(), "2022-06-30");
+        assert_eq!(
+            parse_date("2024-02-29")
+                .map(date_of_day)
+                .unwrap()
+                .to_string(),
+            "2024-02-29"
+        );
+        for bad in [
+            "2023-02-29",
+            "31/04/2022",
+            "2022-13-01",
+            "2022/01/01",
+            "1/1/22",
+            "",
+            "ieri",
+        ] {
+            assert_eq!(parse_date(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn semicolon_bom_and_defaults() {
+        let files = read(
+            "\u{feff}codice_pratica;procedimento;data_avvio;termine_giorni;data_conclusione;data_silenzio_assenso;conferenza_servizi;giorni_sospensione\r\n\
+             A1;PDC;2022-01-10;;2022-03-01;;Sì;\r\n\
+             A2;scia;10/01/2022;45;;;no;5\r\n\
+             \r\n",
+        )
+        .unwrap();
+        assert_eq!(files.len(), 2);
+        let (code, a1) = &files[0];
+        assert_eq!(code, "A1");
+        assert_eq!(a1.term_days, 60, "the catalog's term when empty");
+        assert!(a1.conference);
+        assert_eq!(a1.suspension_days, 0);
+        assert_eq!(a1.decision, parse_date("2022-03-01"));
+        let (_, a2) = &files[1];
+        assert_eq!(a2.procedure, 1, "procedure codes ignore case");
+        assert_eq!(
+            (a2.term_days, a2.suspension_days, a2.conference),
+            (45, 5, false)
+        );
+    }
+
+    #[test]
+    fn comma_quotes_any_column_order_and_missing_optional_columns() {
+        let files = read(
+            "procedimento,data_avvio,codice_pratica,conferenza_servizi\n\
+             PDC,2022-01-10,\"B,1\",X\n\
+             PDC,2022-01-11,\"say \"\"hi\"\"\",true\n",
+        )
+        .unwrap();
+        assert_eq!(files[0].0, "B,1");
+        assert!(files[0].1.conference);
+        assert_eq!(files[1].0, "say \"hi\"");
+    }
+
+    #[test]
+    fn flags() {
+        for (t, v) in [
+            ("sì", true),
+            ("SÌ", true),
+            ("si", true),
+            ("SI", true),
+            ("true", true),
+            ("1", true),
+            ("x", true),
+            ("no", false),
+            ("NO", false),
+            ("false", false),
+            ("0", false),
+            ("", false),
+        ] {
+            assert_eq!(parse_flag(t), Some(v), "{t}");
+        }
+        assert_eq!(parse_flag("forse"), None);
+    }
+
+    #[test]
+    fn every_bad_row_is_reported_with_row_column_value_and_reason() {
+        let err = read(
+            "codice_pratica;procedimento;data_avvio;termine_giorni;data_conclusione;data_silenzio_assenso;conferenza_servizi;giorni_sospensione\n\
+             A1;PDC;2022-01-10;;2022-01-09;;;\n\
+             A2;PDC;2022-01-10;;2022-02-01;2022-02-01;;\n\
+             A3;PDC;2022-01-10;;;;;-3\n\
+             A4;XYZ;2022-31-01;0;;;forse;\n\
+             A1;PDC;2022-01-10;;;;;\n\
+             A6;PDC;2022-01-10\n",
+        )
+        .unwrap_err();
+        let found: Vec<(usize, &str)> = err
+            .errors
+            .iter()
+            .map(|e| (e.row, e.column.as_str()))
+            .collect();
+        assert_eq!(
+            found,
+            vec![
+                (2, "data_conclusione"),
+                (3, "data_silenzio_assenso"),
+                (4, "giorni_sospensione"),
+                (5, "procedimento"),
+                (5, "data_avvio"),
+                (5, "termine_giorni"),
+                (5, "conferenza_servizi"),
+                (6, "codice_pratica"),
+                (7, "riga"),
+            ]
+        );
+        assert_eq!(err.total, 9);
+        assert_eq!(err.errors[0].value, "2022-01-09");
+        assert!(
+            err.errors[0].reason.contains("precede"),
+            "{}",
+            err.errors[0].reason
+        );
+        assert_eq!(err.errors[4].value, "2022-31-01");
+        assert!(err.errors[2].reason.contains("negativ"));
+    }
+
+    #[test]
+    fn a_missing_required_column_is_an_error_of_the_header() {
+        let err = read("codice_pratica;data_avvio\nA;2022-01-01\n").unwrap_err();
+        assert_eq!(err.errors.len(), 1);
+        assert_eq!(
+            (err.errors[0].row, err.errors[0].column.as_str()),
+            (1, "procedimento")
+        );
+    }
+
+    #[test]
+    fn too_many_rows() {
+        let mut text = String::from("codice_pratica;procedimento;data_avvio\n");
+        for i in 0..5 {
+            text.push_str(&format!("C{i};PDC;2022-01-01\n"));
+        }
+        let err = read_csv(
+            text.as_bytes(),
+            &catalog(),
+            Limits { max_rows: 3 },
+            |_, _| {},
+        )
+        .unwrap_err();
+        assert_eq!(err.errors[0].row, 5);
+        assert!(err.errors[0].reason.contains("3 righe"));
+    }
+
+    #[test]
+    fn errors_are_capped_but_counted() {
+        let mut text = String::from("codice_pratica;procedimento;data_avvio\n");
+        for i in 0..1500 {
+            text.push_str(&format!("C{i};PDC;ieri\n"));
+        }
+        let err = read(&text).unwrap_err();
+        assert_eq!(err.errors.len(), MAX_REPORTED_ERRORS);
+        assert_eq!(err.total, 1500);
+    }
+
+    #[test]
+    fn spreadsheet_rows_share_the_rules() {
+        let rows = vec![
+            vec![
+                "codice_pratica".into(),
+                "procedimento".into(),
+                "data_avvio".into(),
+                "".into(),
+            ],
+            vec!["X1".into(), "PDC".into(), "2022-05-01".into(), "".into()],
+            vec!["X2".into(), "PDC".into(), "nope".into(), "".into()],
+        ];
+        let err = read_rows(rows, &catalog(), Limits::default(), |_, _| {}).unwrap_err();
+        assert_eq!(
+            (err.errors[0].row, err.errors[0].column.as_str()),
+            (3, "data_avvio")
+        );
+    }
+}
