@@ -15,6 +15,7 @@ pub mod mailer;
 pub mod migration;
 pub mod notify;
 pub mod openapi;
+pub mod register;
 pub mod registry;
 pub mod routes;
 pub mod scale;

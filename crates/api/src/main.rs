@@ -54,6 +54,31 @@ enum Command {
     },
     /// Print the OpenAPI document (JSON) to standard output.
     Openapi,
+    /// File registers (pratiche), without a server or a database.
+    Register {
+        #[command(subcommand)]
+        command: RegisterCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum RegisterCommand {
+    /// Compute and print the semester indicators of a register (CSV or XLSX, the headers of
+    /// DOMAIN.md §5) with the default procedure catalog. Exit code 2 when the register has errors
+    /// (each printed with row, column, value and reason).
+    Check {
+        /// The register file.
+        file: PathBuf,
+        /// First semester to print, e.g. 2021S1 (default: the semester of the first start).
+        #[arg(long)]
+        from: Option<String>,
+        /// Last semester to print, e.g. 2025S2 (default: the semester of the last date).
+        #[arg(long)]
+        to: Option<String>,
+        /// Print a JSON array (procedure, period and the indicators) instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -79,16 +104,130 @@ enum UserCommand {
     },
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    if let Command::Openapi = cli.command {
-        println!("{}", serde_json::to_string_pretty(&openapi_document())?);
-        return Ok(());
+    match cli.command {
+        Command::Openapi => {
+            println!("{}", serde_json::to_string_pretty(&openapi_document())?);
+            Ok(())
+        }
+        Command::Register {
+            command:
+                RegisterCommand::Check {
+                    file,
+                    from,
+                    to,
+                    json,
+                },
+        } => {
+            let code = check_register(&file, from.as_deref(), to.as_deref(), json)?;
+            std::process::exit(code)
+        }
+        command => tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()?
+            .block_on(run(command)),
     }
+}
+
+/// `affianca register check`: 0 when the register is good, 2 when it has errors.
+fn check_register(
+    file: &std::path::Path,
+    from: Option<&str>,
+    to: Option<&str>,
+    json: bool,
+) -> anyhow::Result<i32> {
+    use affianca_domain::monitoring::{compute, indicator_rows, natural_window, parse_sem};
+    use affianca_domain::register::Limits;
+    use std::io::Write;
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let catalog = affianca_api::register::default_catalog();
+    let mut files = Vec::with_capacity(bytes.len() / 40);
+    let limits = Limits {
+        max_rows: usize::MAX,
+    };
+    if let Err(errors) =
+        affianca_api::register::read(&bytes, &catalog, limits, |_, f| files.push(f))
+    {
+        eprint!("{errors}");
+        eprintln!(
+            "{} errori: il registro non è stato elaborato.",
+            errors.total
+        );
+        return Ok(2);
+    }
+    let semester = |s: Option<&str>, default: Option<i32>| -> Result<Option<i32>, String> {
+        match s {
+            Some(s) => parse_sem(s).map(Some).map_err(|e| e.to_string()),
+            None => Ok(default),
+        }
+    };
+    let natural = natural_window(&files);
+    let window = semester(from, natural.map(|w| w.0))
+        .and_then(|f| Ok((f, semester(to, natural.map(|w| w.1))?)));
+    let (from, to) = match window {
+        Ok((Some(f), Some(t))) if f <= t => (f, t),
+        Ok((Some(_), Some(_))) => {
+            eprintln!("--from deve precedere --to");
+            return Ok(2);
+        }
+        Ok(_) => (0, -1),
+        Err(e) => {
+            eprintln!("{e}");
+            return Ok(2);
+        }
+    };
+    let computed = compute(&files, &catalog, from, to);
+    let rows = indicator_rows(&computed, &catalog);
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    if json {
+        serde_json::to_writer_pretty(&mut out, &rows)?;
+        writeln!(out)?;
+    } else {
+        let avg = |v: Option<f64>| v.map_or("—".to_owned(), |v| format!("{v:.1}"));
+        writeln!(
+            out,
+            "{:<22} {:<8} {:>8} {:>8} {:>9} {:>10} {:>9} {:>11} {:>11} {:>8} {:>9}",
+            "procedimento",
+            "semestre",
+            "avviate",
+            "concluse",
+            "con sosp.",
+            "con conf.",
+            "silenzio",
+            "durata med.",
+            "netta med.",
+            "termine",
+            "arretrato"
+        )?;
+        for r in &rows {
+            writeln!(
+                out,
+                "{:<22} {:<8} {:>8} {:>8} {:>9} {:>10} {:>9} {:>11} {:>11} {:>8} {:>9}",
+                r.procedure,
+                r.period.to_string(),
+                r.started,
+                r.concluded_express,
+                r.concluded_express_with_suspension,
+                r.concluded_express_with_conference,
+                r.concluded_silent_assent,
+                avg(r.avg_duration_days),
+                avg(r.avg_net_duration_days),
+                r.max_term_days,
+                r.backlog
+            )?;
+        }
+        writeln!(out, "{} pratiche lette.", files.len())?;
+    }
+    out.flush()?;
+    Ok(0)
+}
+
+async fn run(command: Command) -> anyhow::Result<()> {
     let mut settings = Settings::from_env()?;
     telemetry::init(settings.log_format);
-    match cli.command {
+    match command {
         Command::Serve { demo } => {
             settings.demo |= demo;
             let app = Application::build(&settings).await?;
@@ -192,7 +331,7 @@ async fn main() -> anyhow::Result<()> {
             .await?;
             println!("{report}");
         }
-        Command::Openapi => unreachable!("handled above"),
+        Command::Openapi | Command::Register { .. } => unreachable!("handled in main"),
     }
     Ok(())
 }

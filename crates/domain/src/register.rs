@@ -540,7 +540,7 @@ pub fn read_csv(
 }
 
 /// Reads rows of text fields (a spreadsheet's first sheet): the first non-empty row is the header.
-pub fn read_rows<'r>(
+pub fn read_rows(
     rows_in: impl IntoIterator<Item = Vec<String>>,
     catalog: &TermCatalog,
     limits: Limits,
