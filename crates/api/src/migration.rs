@@ -17,6 +17,7 @@ mod m20261126_000011_request_messages;
 mod m20261126_000012_activity_entries;
 mod m20261126_000013_request_attachments;
 mod m20261126_000014_request_list_index;
+mod m20261126_000015_monitoring;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000012_activity_entries::Migration),
             Box::new(m20261126_000013_request_attachments::Migration),
             Box::new(m20261126_000014_request_list_index::Migration),
+            Box::new(m20261126_000015_monitoring::Migration),
         ]
     }
 }

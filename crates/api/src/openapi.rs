@@ -33,6 +33,8 @@ Authenticate with `POST /api/v1/auth/login` and send `Authorization: Bearer <acc
         (name = "phases", description = "Programme phases and which authorities they enable"),
         (name = "support-requests", description = "Support requests: filing, triage, assignment, the state machine, history, service levels, CSV export"),
         (name = "activities", description = "The experts' activity log on requests and their monthly timesheets"),
+        (name = "monitoring", description = "Semester monitoring of an authority: file register upload (CSV/XLSX), single-file writes, manual entry, validation, locking, history, baseline and targets"),
+        (name = "indicators", description = "Backlog and processing-time indicators at every level, progress against targets, completeness, rankings, CSV exports and open data"),
         (name = "notifications", description = "In-app notifications and the e-mail outbox"),
         (name = "audit", description = "The append-only audit log of security-relevant actions (admin)"),
         (name = "system", description = "Health and version"),

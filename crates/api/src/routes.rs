@@ -10,7 +10,9 @@ pub mod authorities;
 pub mod catalog;
 pub mod delegates;
 pub mod experts;
+pub mod indicators;
 pub mod meetings;
+pub mod monitoring;
 pub mod notifications;
 pub mod password_reset;
 pub mod phases;
@@ -76,6 +78,24 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(support_requests::list_messages)
             .service(support_requests::post_message)
             .service(reports::service_report)
+            .service(monitoring::import_register)
+            .service(monitoring::put_file)
+            .service(monitoring::get_file)
+            .service(monitoring::delete_file)
+            .service(monitoring::list_semesters)
+            .service(monitoring::enter_measurements)
+            .service(monitoring::semester_transition)
+            .service(monitoring::semester_history)
+            .service(monitoring::semester_queue)
+            .service(monitoring::get_settings)
+            .service(monitoring::put_settings)
+            .service(monitoring::get_targets)
+            .service(monitoring::put_targets)
+            .service(monitoring::delete_targets)
+            .service(indicators::indicators)
+            .service(indicators::completeness)
+            .service(indicators::rankings)
+            .service(indicators::open_data)
             .service(attachments::upload_attachment)
             .service(attachments::list_attachments)
             .service(attachments::download_attachment)

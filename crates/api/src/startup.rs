@@ -30,6 +30,7 @@ pub struct AppState {
     pub registry: Registry,
     pub storage: Storage,
     pub public_url: PublicUrl,
+    pub indicators: crate::indicators::IndicatorCache,
 }
 
 pub struct Application {
@@ -59,6 +60,7 @@ impl Application {
             db,
             keys: JwtKeys::new(&secret),
             registry,
+            indicators: Default::default(),
         };
         tokio::spawn(crate::jobs::run(state.db.clone(), state.public_url.clone()));
         if let Some(mail) = settings.mail.clone() {
@@ -121,6 +123,7 @@ fn app(
         .app_data(web::Data::new(state.registry.clone()))
         .app_data(web::Data::new(state.storage.clone()))
         .app_data(web::Data::new(state.public_url.clone()))
+        .app_data(web::Data::new(state.indicators.clone()))
         .app_data(
             web::JsonConfig::default()
                 .limit(JSON_LIMIT)

@@ -38,10 +38,16 @@ pub enum AuditAction {
     CoordinatorAppointed,
     CoordinatorRemoved,
     RepresentativeChanged,
+    RegisterImported,
+    RegisterFileWritten,
+    RegisterFileDeleted,
+    MeasurementsEntered,
+    SemesterTransition,
+    TargetsUpdated,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 30] = [
+    pub const ALL: [AuditAction; 36] = [
         Self::LoginSucceeded,
         Self::LoginFailed,
         Self::LoginLocked,
@@ -72,6 +78,12 @@ impl AuditAction {
         Self::CoordinatorAppointed,
         Self::CoordinatorRemoved,
         Self::RepresentativeChanged,
+        Self::RegisterImported,
+        Self::RegisterFileWritten,
+        Self::RegisterFileDeleted,
+        Self::MeasurementsEntered,
+        Self::SemesterTransition,
+        Self::TargetsUpdated,
     ];
 
     pub fn code(self) -> &'static str {
@@ -106,6 +118,12 @@ impl AuditAction {
             Self::CoordinatorAppointed => "coordinator_appointed",
             Self::CoordinatorRemoved => "coordinator_removed",
             Self::RepresentativeChanged => "representative_changed",
+            Self::RegisterImported => "register_imported",
+            Self::RegisterFileWritten => "register_file_written",
+            Self::RegisterFileDeleted => "register_file_deleted",
+            Self::MeasurementsEntered => "measurements_entered",
+            Self::SemesterTransition => "semester_transition",
+            Self::TargetsUpdated => "targets_updated",
         }
     }
 
@@ -142,6 +160,12 @@ impl AuditAction {
             Self::CoordinatorAppointed => "Coordinatore nominato",
             Self::CoordinatorRemoved => "Coordinatore rimosso",
             Self::RepresentativeChanged => "Rappresentante legale cambiato",
+            Self::RegisterImported => "Registro delle pratiche caricato",
+            Self::RegisterFileWritten => "Pratica scritta nel registro",
+            Self::RegisterFileDeleted => "Pratica tolta dal registro",
+            Self::MeasurementsEntered => "Rilevazione semestrale inserita a mano",
+            Self::SemesterTransition => "Stato di un semestre cambiato",
+            Self::TargetsUpdated => "Baseline e obiettivi modificati",
         }
     }
 

@@ -725,5 +725,7 @@ pub struct RsvpRequest {
     pub attendees: i32,
 }
 
+mod monitoring;
 mod support;
+pub use monitoring::*;
 pub use support::*;

@@ -69,6 +69,8 @@ macro_rules! code_enum {
     };
 }
 
+pub(crate) use code_enum;
+
 code_enum! {
     /// Where a support request stands.
     RequestStatus, "uno stato della richiesta" {

@@ -896,6 +896,158 @@ fn cases() -> Vec<Case> {
             },
         },
         Case {
+            op: "POST /api/v1/authorities/{istat_code}/register",
+            access: Roles(&[Role::AuthorityRep, Role::Secretariat]),
+            request: |_, _| {
+                Req::new(Method::POST, "/api/v1/authorities/016024/register?dry_run=true")
+                    .raw(b"codice_pratica;procedimento;data_avvio;data_conclusione\nM1;PDC;2023-01-10;2023-03-01\n".to_vec())
+            },
+        },
+        Case {
+            op: "PUT /api/v1/authorities/{istat_code}/files/{codice_pratica}",
+            access: Roles(&[Role::AuthorityRep, Role::Secretariat]),
+            request: |_, _| {
+                Req::new(Method::PUT, "/api/v1/authorities/016024/files/M2")
+                    .body(json!({"procedure": "PDC", "start_date": "2023-02-01"}))
+            },
+        },
+        Case {
+            op: "GET /api/v1/authorities/{istat_code}/files/{codice_pratica}",
+            access: Roles(&[
+                Role::AuthorityRep,
+                Role::Expert,
+                Role::Coordinator,
+                Role::Secretariat,
+                Role::Observer,
+                Role::Admin,
+            ]),
+            request: |_, _| Req::new(Method::GET, "/api/v1/authorities/016024/files/M1"),
+        },
+        Case {
+            op: "DELETE /api/v1/authorities/{istat_code}/files/{codice_pratica}",
+            access: Roles(&[Role::AuthorityRep, Role::Secretariat]),
+            request: |_, caller| {
+                Req::new(
+                    Method::DELETE,
+                    format!(
+                        "/api/v1/authorities/016024/files/DEL-{}",
+                        caller.map_or("anonymous", |r| r.code())
+                    ),
+                )
+            },
+        },
+        Case {
+            op: "GET /api/v1/authorities/{istat_code}/semesters",
+            access: Roles(&[
+                Role::AuthorityRep,
+                Role::Expert,
+                Role::Coordinator,
+                Role::Secretariat,
+                Role::Observer,
+                Role::Admin,
+            ]),
+            request: |_, _| Req::new(Method::GET, "/api/v1/authorities/016024/semesters"),
+        },
+        Case {
+            op: "PUT /api/v1/authorities/{istat_code}/semesters/{period}/measurements",
+            access: Roles(&[Role::AuthorityRep, Role::Secretariat]),
+            request: |_, _| {
+                Req::new(Method::PUT, "/api/v1/authorities/016024/semesters/2024S2/measurements")
+                    .body(json!({"rows": [{"procedure": "SCIA", "started": 3, "concluded_express": 0, "backlog": 1}]}))
+            },
+        },
+        Case {
+            op: "POST /api/v1/authorities/{istat_code}/semesters/{period}/transitions",
+            access: Roles(&[Role::AuthorityRep]),
+            request: |_, _| {
+                Req::new(
+                    Method::POST,
+                    "/api/v1/authorities/016024/semesters/2023S1/transitions",
+                )
+                .body(json!({"action": "submit"}))
+            },
+        },
+        Case {
+            op: "GET /api/v1/authorities/{istat_code}/semesters/{period}/history",
+            access: Roles(&[
+                Role::AuthorityRep,
+                Role::Expert,
+                Role::Coordinator,
+                Role::Secretariat,
+                Role::Observer,
+                Role::Admin,
+            ]),
+            request: |_, _| {
+                Req::new(
+                    Method::GET,
+                    "/api/v1/authorities/016024/semesters/2023S1/history",
+                )
+            },
+        },
+        Case {
+            op: "GET /api/v1/semester-reports",
+            access: Roles(&[Role::Secretariat, Role::Coordinator, Role::Admin]),
+            request: |_, _| Req::new(Method::GET, "/api/v1/semester-reports"),
+        },
+        Case {
+            op: "GET /api/v1/monitoring/settings",
+            access: AnyUser,
+            request: |_, _| Req::new(Method::GET, "/api/v1/monitoring/settings"),
+        },
+        Case {
+            op: "PUT /api/v1/monitoring/settings",
+            access: Roles(&[Role::Secretariat]),
+            request: |_, _| {
+                Req::new(Method::PUT, "/api/v1/monitoring/settings").body(json!({"baseline": "2021S2", "lock_days": 60,
+                    "milestones": [{"period": "2023S2", "backlog_reduction_pct": 50, "duration_reduction_pct": 10}]}))
+            },
+        },
+        Case {
+            op: "GET /api/v1/authorities/{istat_code}/targets",
+            access: Roles(&[
+                Role::AuthorityRep,
+                Role::Expert,
+                Role::Coordinator,
+                Role::Secretariat,
+                Role::Observer,
+                Role::Admin,
+            ]),
+            request: |_, _| Req::new(Method::GET, "/api/v1/authorities/016024/targets"),
+        },
+        Case {
+            op: "PUT /api/v1/authorities/{istat_code}/targets",
+            access: Roles(&[Role::Secretariat]),
+            request: |_, _| {
+                Req::new(Method::PUT, "/api/v1/authorities/016024/targets")
+                    .body(json!({"baseline": "2022S1"}))
+            },
+        },
+        Case {
+            op: "DELETE /api/v1/authorities/{istat_code}/targets",
+            access: Roles(&[Role::Secretariat]),
+            request: |_, _| Req::new(Method::DELETE, "/api/v1/authorities/016024/targets"),
+        },
+        Case {
+            op: "GET /api/v1/indicators",
+            access: Roles(&[Role::Secretariat, Role::Coordinator, Role::Admin]),
+            request: |_, _| Req::new(Method::GET, "/api/v1/indicators?level=region"),
+        },
+        Case {
+            op: "GET /api/v1/indicators/completeness",
+            access: Roles(&[Role::Secretariat, Role::Coordinator, Role::Admin]),
+            request: |_, _| Req::new(Method::GET, "/api/v1/indicators/completeness"),
+        },
+        Case {
+            op: "GET /api/v1/indicators/rankings",
+            access: Roles(&[Role::Secretariat, Role::Coordinator, Role::Admin]),
+            request: |_, _| Req::new(Method::GET, "/api/v1/indicators/rankings"),
+        },
+        Case {
+            op: "GET /api/v1/open-data/indicators.csv",
+            access: Public,
+            request: |_, _| Req::new(Method::GET, "/api/v1/open-data/indicators.csv"),
+        },
+        Case {
             op: "GET /api/v1/notifications",
             access: AnyUser,
             request: |_, _| Req::new(Method::GET, "/api/v1/notifications"),
@@ -1270,6 +1422,16 @@ async fn every_operation_answers_each_role_as_the_matrix_says() {
                 res.json::<Value>().await.unwrap()["id"].as_i64().unwrap(),
             );
         }
+    }
+    {
+        let sec = &tokens[&Role::Secretariat];
+        let res = app
+            .request(Method::POST, "/api/v1/authorities/016024/register", Some(sec))
+            .body("codice_pratica;procedimento;data_avvio;data_conclusione\nM1;PDC;2023-01-10;2023-03-01\nDEL-authority_rep;PDC;2023-01-11;\nDEL-secretariat;PDC;2023-01-12;\n")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
     }
     let ctx = Ctx {
         reset_tokens: RefCell::new(reset_tokens),

@@ -14,6 +14,7 @@ mod import;
 mod jobs;
 mod mail;
 mod meetings;
+mod monitoring;
 mod onboarding;
 mod openapi;
 mod phases;
