@@ -37,7 +37,8 @@ enum Command {
     /// Migrate, seed the reference data and create the demo accounts (one per role).
     SeedDemo {
         /// `region`: also a region-scale dataset (120 experts, 20,000 support requests over three
-        /// years, 200,000 activity entries), for load tests.
+        /// years, 200,000 activity entries, and file registers of about 1,500,000 files for every
+        /// comune and province with validated semesters), for load tests.
         #[arg(long, value_parser = ["region"])]
         scale: Option<String>,
     },
@@ -252,8 +253,22 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 let started = std::time::Instant::now();
                 let r =
                     affianca_api::scale::seed_region(&conn, affianca_api::scale::REGION).await?;
+                let started_registers = std::time::Instant::now();
+                let g =
+                    affianca_api::scale::seed_registers(&conn, affianca_api::scale::REGISTER_FILES)
+                        .await?;
+                if g.files > 0 {
+                    println!(
+                        "registers: {} files of {} authorities, {} semester measurements, {} semesters in {:.1} s",
+                        g.files,
+                        g.authorities,
+                        g.measurements,
+                        g.semesters,
+                        started_registers.elapsed().as_secs_f64()
+                    );
+                }
                 if r.requests == 0 {
-                    println!("the region-scale data is already there");
+                    println!("the region-scale support requests are already there");
                 } else {
                     println!(
                         "region scale: {} experts, {} requests, {} transitions, {} messages, {} activity entries in {:.1} s",

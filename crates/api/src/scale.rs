@@ -35,6 +35,9 @@ pub const REGION: Sizes = Sizes {
     activities: 200_000,
 };
 
+/// Files in the registers of the region-scale dataset (DOMAIN.md §5, issue 5: at least 1.5 M).
+pub const REGISTER_FILES: usize = 1_520_000;
+
 /// What was created.
 #[derive(Debug, Default)]
 pub struct ScaleReport {
@@ -653,6 +656,228 @@ pub async fn seed_region(db: &DatabaseConnection, sizes: Sizes) -> anyhow::Resul
     }
     report.activities = entries.len();
     insert_chunks(&txn, entries, 1000).await?;
+    txn.commit().await?;
+    Ok(report)
+}
+
+/// What the register seed created.
+#[derive(Debug, Default)]
+pub struct RegisterReport {
+    pub authorities: usize,
+    pub files: usize,
+    pub measurements: usize,
+    pub semesters: usize,
+}
+
+/// Procedures a comune handles most, and those of a province (weights).
+const COMUNE_MIX: [(&str, usize); 9] = [
+    ("SCIA", 30),
+    ("CILA", 25),
+    ("PDC", 20),
+    ("PAESAGGISTICA", 8),
+    ("PDC_SANATORIA", 6),
+    ("GARA_SERVIZI", 4),
+    ("GARA_LAVORI", 3),
+    ("SCAVI_BUL", 2),
+    ("IMPIANTI_TLC", 2),
+];
+const PROVINCE_MIX: [(&str, usize); 8] = [
+    ("AUA", 30),
+    ("RIFIUTI_SEMPLIFICATA", 15),
+    ("RIFIUTI_208", 12),
+    ("VERIFICA_VIA", 10),
+    ("AU_FER", 10),
+    ("PAS_FER", 10),
+    ("AIA", 8),
+    ("BONIFICA", 5),
+];
+
+fn pick_weighted<'a>(rng: &mut Rng, mix: &[(&'a str, usize)]) -> &'a str {
+    let total: usize = mix.iter().map(|m| m.1).sum();
+    let mut x = rng.below(total);
+    for (code, w) in mix {
+        if x < *w {
+            return code;
+        }
+        x -= w;
+    }
+    mix[0].0
+}
+
+/// Fills the file registers of every comune, province and the Città metropolitana (about
+/// `files` files over 2021–2025), computes their semesters with the indicator engine and marks
+/// them validated (the last ones submitted or in draft, so that the validation queue and the
+/// completeness figures have something to show). Each authority improves at its own pace, so the
+/// dashboards show every traffic light. Does nothing when registers exist.
+pub async fn seed_registers(
+    db: &DatabaseConnection,
+    files: usize,
+) -> anyhow::Result<RegisterReport> {
+    use crate::entities::{measurement, register_file, semester_report};
+    use affianca_domain::dto::SemesterStatus;
+    use affianca_domain::monitoring::{
+        FileRecord, compute, date_of_day, days_from_civil, period_of_sem,
+    };
+    if register_file::Entity::find().count(db).await? > 0 {
+        return Ok(RegisterReport::default());
+    }
+    let catalog = crate::monitoring::catalog(db).await?;
+    let terms = &catalog.terms;
+    let authorities: Vec<(String, String)> = authority::Entity::find()
+        .select_only()
+        .column(authority::Column::IstatCode)
+        .column(authority::Column::Kind)
+        .filter(authority::Column::Active.eq(true))
+        .filter(authority::Column::Kind.ne("regione"))
+        .order_by_asc(authority::Column::IstatCode)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut rng = Rng(2_021_2025);
+    let now = Utc::now();
+    let first_day = days_from_civil(2021, 1, 1);
+    let last_day = days_from_civil(2025, 12, 31);
+    let span = (last_day - first_day + 1) as usize;
+    let (from, to) = (2021 * 2, crate::indicators::last_ended());
+    let per = files / authorities.len().max(1);
+    let mut report = RegisterReport::default();
+    let txn = db.begin().await?;
+    for (code, kind) in &authorities {
+        let mix: &[(&str, usize)] = if kind == "comune" {
+            &COMUNE_MIX
+        } else {
+            &PROVINCE_MIX
+        };
+        // Sizes from a third to five thirds of the mean; provinces handle fewer, longer files.
+        let n = per * (1 + rng.below(5)) / 3;
+        // How much faster this authority gets over the five years (some get slower).
+        let improve = rng.below(100) as f64 / 100.0 - 0.15;
+        let mut register: Vec<FileRecord> = Vec::with_capacity(n);
+        let mut rows = Vec::with_capacity(n);
+        for i in 0..n {
+            let Some(p) = terms.index_of(pick_weighted(&mut rng, mix)) else {
+                continue;
+            };
+            let term = terms.term(p);
+            let start = first_day + rng.below(span) as i32;
+            let progress = f64::from(start - first_day) / span as f64;
+            let mean = f64::from(term) * (1.5 - improve * progress * 1.1).max(0.3);
+            // An exponential duration: -ln(U) × mean.
+            let u = (rng.below(1_000_000) as f64 + 1.0) / 1_000_001.0;
+            let days = (-u.ln() * mean) as i32;
+            let end = start + days;
+            let abandoned = rng.chance(((12.0 * (1.0 - improve * progress)).max(1.0)) as usize);
+            let suspension = if rng.chance(20) {
+                5 + rng.below(55) as i64
+            } else {
+                0
+            };
+            let (decision, silent) = if abandoned || end > last_day {
+                (None, None)
+            } else if term <= 90 && rng.chance(8) {
+                (None, Some(end))
+            } else {
+                (Some(end), None)
+            };
+            let Ok(f) =
+                FileRecord::new(p, start, term, decision, silent, rng.chance(5), suspension)
+            else {
+                continue;
+            };
+            register.push(f);
+            rows.push(register_file::ActiveModel {
+                authority_code: Set(code.clone()),
+                code: Set(format!("{}-{:06}", terms.code(p), i)),
+                procedure_code: Set(terms.code(p).to_owned()),
+                start_date: Set(date_of_day(start)),
+                term_days: Set(term as i32),
+                decision_date: Set(decision.map(date_of_day)),
+                silent_assent_date: Set(silent.map(date_of_day)),
+                conference: Set(f.conference),
+                suspension_days: Set(f.suspension_days as i32),
+                updated_at: Set(now),
+            });
+        }
+        report.files += rows.len();
+        insert_chunks(&txn, rows, 1000).await?;
+        let computed = compute(&register, terms, from, to);
+        let mut cells = Vec::new();
+        let mut periods = std::collections::BTreeSet::new();
+        for (p, s, cell) in computed.iter() {
+            if cell.parts.is_empty() {
+                continue;
+            }
+            let Some(period) = period_of_sem(s) else {
+                continue;
+            };
+            periods.insert(s);
+            cells.push(measurement::ActiveModel {
+                authority_code: Set(code.clone()),
+                procedure_code: Set(terms.code(p).to_owned()),
+                period: Set(period.to_string()),
+                source: Set("register".into()),
+                started: Set(cell.parts.started),
+                concluded_express: Set(cell.parts.concluded_express),
+                concluded_express_with_suspension: Set(cell
+                    .parts
+                    .concluded_express_with_suspension),
+                concluded_express_with_conference: Set(cell
+                    .parts
+                    .concluded_express_with_conference),
+                concluded_silent_assent: Set(cell.parts.concluded_silent_assent),
+                duration_days_sum: Set(cell.parts.duration_days_sum),
+                net_duration_days_sum: Set(cell.parts.net_duration_days_sum),
+                backlog: Set(cell.parts.backlog),
+                max_term_days: Set(cell.max_term_days),
+                updated_at: Set(now),
+            });
+        }
+        report.measurements += cells.len();
+        insert_chunks(&txn, cells, 1000).await?;
+        let states: Vec<semester_report::ActiveModel> = periods
+            .iter()
+            .filter_map(|s| {
+                let period = period_of_sem(*s)?;
+                let status = if *s < to - 1 {
+                    SemesterStatus::Validated
+                } else if *s == to - 1 {
+                    match rng.below(10) {
+                        0..=6 => SemesterStatus::Validated,
+                        7 | 8 => SemesterStatus::Submitted,
+                        _ => SemesterStatus::Draft,
+                    }
+                } else {
+                    match rng.below(10) {
+                        0..=2 => SemesterStatus::Validated,
+                        3..=5 => SemesterStatus::Submitted,
+                        _ => return None,
+                    }
+                };
+                let reported = status != SemesterStatus::Draft;
+                let ended = chrono::DateTime::<Utc>::from_naive_utc_and_offset(
+                    period.last_day().and_hms_opt(12, 0, 0)?,
+                    Utc,
+                );
+                Some(semester_report::ActiveModel {
+                    authority_code: Set(code.clone()),
+                    period: Set(period.to_string()),
+                    status: Set(status.code().to_owned()),
+                    comment: Set(None),
+                    submitted_at: Set(reported.then(|| ended + Duration::days(20))),
+                    submitted_by: Set(None),
+                    reviewed_at: Set(
+                        (status == SemesterStatus::Validated).then(|| ended + Duration::days(40))
+                    ),
+                    reviewed_by: Set(None),
+                    reopened: Set(false),
+                    updated_at: Set(now),
+                })
+            })
+            .collect();
+        report.semesters += states.len();
+        insert_chunks(&txn, states, 1000).await?;
+        report.authorities += 1;
+    }
     txn.commit().await?;
     Ok(report)
 }
