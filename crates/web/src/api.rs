@@ -1253,3 +1253,190 @@ pub async fn upload_attachment(
     .await?;
     decode(resp).await
 }
+
+// ---- monitoring (issue 5) ----------------------------------------------------------------------
+
+use affianca_domain::dto::{
+    CompletenessRow, IndicatorReport, ManualEntry, MeasurementChange, MonitoringSettings,
+    RankingRow, RegisterImport, RegisterProblem, SemesterQueueItem, SemesterReport,
+    SemesterTransition,
+};
+
+/// `GET /authorities/{code}/semesters`: newest first.
+pub async fn semesters(code: &str) -> Result<Vec<SemesterReport>, ApiError> {
+    get(&format!("/authorities/{code}/semesters"), &[]).await
+}
+
+/// `POST /authorities/{code}/semesters/{period}/transitions`.
+pub async fn semester_transition(
+    code: &str,
+    period: &str,
+    body: &SemesterTransition,
+) -> Result<SemesterReport, ApiError> {
+    post(
+        &format!("/authorities/{code}/semesters/{period}/transitions"),
+        body,
+    )
+    .await
+}
+
+/// `PUT /authorities/{code}/semesters/{period}/measurements`: the manual table.
+pub async fn enter_measurements(
+    code: &str,
+    period: &str,
+    body: &ManualEntry,
+) -> Result<SemesterReport, ApiError> {
+    let url = format!("{BASE}/authorities/{code}/semesters/{period}/measurements");
+    let body = serde_json::to_string(body).map_err(|_| ApiError::Decode)?;
+    let resp = send_authed_with_body(|| Request::put(&url), Some(&body)).await?;
+    decode(resp).await
+}
+
+/// `GET /authorities/{code}/semesters/{period}/history`.
+pub async fn semester_history(code: &str, period: &str) -> Result<Vec<MeasurementChange>, ApiError> {
+    get(&format!("/authorities/{code}/semesters/{period}/history"), &[]).await
+}
+
+/// `GET /semester-reports?status=…`: the validation queue.
+pub async fn semester_queue(status: &str) -> Result<Vec<SemesterQueueItem>, ApiError> {
+    get("/semester-reports", &[("status", status.to_owned())]).await
+}
+
+/// `GET /monitoring/settings`.
+pub async fn monitoring_settings() -> Result<MonitoringSettings, ApiError> {
+    get("/monitoring/settings", &[]).await
+}
+
+/// `PUT /monitoring/settings` (secretariat).
+pub async fn put_monitoring_settings(
+    body: &MonitoringSettings,
+) -> Result<MonitoringSettings, ApiError> {
+    let url = format!("{BASE}/monitoring/settings");
+    let body = serde_json::to_string(body).map_err(|_| ApiError::Decode)?;
+    let resp = send_authed_with_body(|| Request::put(&url), Some(&body)).await?;
+    decode(resp).await
+}
+
+/// `GET /indicators` with the query pairs (level, key, from, to, procedure, validated_only…).
+pub async fn indicators(query: &[(&str, String)]) -> Result<IndicatorReport, ApiError> {
+    get("/indicators", query).await
+}
+
+/// `GET /indicators/completeness`.
+pub async fn completeness(query: &[(&str, String)]) -> Result<Vec<CompletenessRow>, ApiError> {
+    get("/indicators/completeness", query).await
+}
+
+/// `GET /indicators/rankings`.
+pub async fn rankings(query: &[(&str, String)]) -> Result<Vec<RankingRow>, ApiError> {
+    get("/indicators/rankings", query).await
+}
+
+/// Downloads a CSV export with the session's token (a plain link would carry no token).
+pub async fn download_csv(path_and_query: &str) -> Result<Vec<u8>, ApiError> {
+    let url = format!("{BASE}{path_and_query}");
+    let resp = send_authed(|| Request::get(&url)).await?;
+    if resp.ok() {
+        resp.binary().await.map_err(|_| ApiError::Decode)
+    } else {
+        Err(error_of(resp).await)
+    }
+}
+
+/// Why an upload of a register did not go through.
+#[derive(Debug, Clone, PartialEq)]
+pub enum UploadError {
+    /// The register has bad rows: every one, and how many.
+    Invalid(Box<RegisterProblem>),
+    Api(ApiError),
+}
+
+/// One XHR upload; `Err(None)` means 401 (the caller refreshes and retries).
+async fn xhr_upload(
+    url: &str,
+    token: &str,
+    file: &web_sys::File,
+    on_progress: Rc<dyn Fn(f64)>,
+) -> Result<(u16, String), Option<ApiError>> {
+    let xhr = web_sys::XmlHttpRequest::new().map_err(|_| Some(ApiError::Network))?;
+    xhr.open("POST", url).map_err(|_| Some(ApiError::Network))?;
+    let ct = if file.name().to_lowercase().ends_with(".csv") {
+        "text/csv"
+    } else {
+        "application/octet-stream"
+    };
+    let _ = xhr.set_request_header("Content-Type", ct);
+    let _ = xhr.set_request_header("Authorization", &format!("Bearer {token}"));
+    let done: SharedGate<bool> = gate();
+    let progress = Closure::<dyn Fn(web_sys::ProgressEvent)>::new(move |e: web_sys::ProgressEvent| {
+        if e.length_computable() && e.total() > 0.0 {
+            on_progress(e.loaded() / e.total());
+        }
+    });
+    if let Ok(upload) = xhr.upload() {
+        upload.set_onprogress(Some(progress.as_ref().unchecked_ref()));
+    }
+    let (ok_gate, err_gate) = (done.clone(), done.clone());
+    let onload = Closure::<dyn Fn()>::new(move || open_gate(&ok_gate, true));
+    let onerror = Closure::<dyn Fn()>::new(move || open_gate(&err_gate, false));
+    xhr.set_onload(Some(onload.as_ref().unchecked_ref()));
+    xhr.set_onerror(Some(onerror.as_ref().unchecked_ref()));
+    xhr.set_onabort(Some(onerror.as_ref().unchecked_ref()));
+    xhr.send_with_opt_blob(Some(file))
+        .map_err(|_| Some(ApiError::Network))?;
+    let loaded = WaitGate(done).await;
+    drop((progress, onload, onerror));
+    if !loaded {
+        return Err(Some(ApiError::Network));
+    }
+    let status = xhr.status().unwrap_or(0);
+    if status == 401 {
+        return Err(None);
+    }
+    Ok((status, xhr.response_text().ok().flatten().unwrap_or_default()))
+}
+
+/// `POST /authorities/{code}/register` with the file, reporting the upload's progress (0–1).
+pub async fn upload_register(
+    code: &str,
+    file: &web_sys::File,
+    dry_run: bool,
+    on_progress: impl Fn(f64) + 'static,
+) -> Result<RegisterImport, UploadError> {
+    let url = format!("{BASE}/authorities/{code}/register?dry_run={dry_run}");
+    let on_progress: Rc<dyn Fn(f64)> = Rc::new(on_progress);
+    let mut attempt = 0;
+    let (status, text) = loop {
+        let token = match access_token() {
+            Some(t) => t,
+            None => {
+                refresh().await.map_err(UploadError::Api)?;
+                access_token().ok_or(UploadError::Api(ApiError::SessionExpired))?
+            }
+        };
+        match xhr_upload(&url, &token, file, on_progress.clone()).await {
+            Ok(r) => break r,
+            Err(Some(e)) => return Err(UploadError::Api(e)),
+            Err(None) if attempt == 0 => {
+                attempt += 1;
+                refresh().await.map_err(UploadError::Api)?;
+            }
+            Err(None) => {
+                session_expired();
+                return Err(UploadError::Api(ApiError::SessionExpired));
+            }
+        }
+    };
+    if (200..300).contains(&status) {
+        return serde_json::from_str(&text).map_err(|_| UploadError::Api(ApiError::Decode));
+    }
+    if let Ok(p) = serde_json::from_str::<RegisterProblem>(&text)
+        && p.code == "register_invalid"
+    {
+        return Err(UploadError::Invalid(Box::new(p)));
+    }
+    Err(UploadError::Api(match serde_json::from_str::<Problem>(&text) {
+        Ok(p) => ApiError::Problem(Box::new(p)),
+        Err(_) => ApiError::Status(status),
+    }))
+}

@@ -11,6 +11,7 @@ use crate::pages::{
     experts::{ExpertDetail, Experts, STAFF},
     invitation::AcceptInvitation,
     meetings::{MeetingDetail, Meetings},
+    monitoring::{AuthorityMonitoring, Dashboard, MonitoringHome, PROGRAMME_STAFF, TargetsSettings, ValidationQueue},
     notifications::Notifications,
     password_reset::{ForgotPassword, ResetPassword},
     phases::{PhaseDetail, Phases},
@@ -73,6 +74,14 @@ pub fn App() -> impl IntoView {
                         path=path!("rapporti")
                         view=|| view! { <RequireRole roles=&[Role::Secretariat, Role::Coordinator]><Reports/></RequireRole> }
                     />
+                    <Route path=path!("monitoraggio") view=MonitoringHome/>
+                    <Route path=path!("monitoraggio/enti/:istat_code") view=AuthorityMonitoring/>
+                    <Route path=path!("monitoraggio/cruscotto") view=Dashboard/>
+                    <Route
+                        path=path!("monitoraggio/validazione")
+                        view=|| view! { <RequireRole roles=&PROGRAMME_STAFF><ValidationQueue/></RequireRole> }
+                    />
+                    <Route path=path!("monitoraggio/obiettivi") view=TargetsSettings/>
                     <Route path=path!("incontri") view=Meetings/>
                     <Route path=path!("incontri/:id") view=MeetingDetail/>
                     <Route

@@ -130,6 +130,22 @@ impl Session {
         })
     }
 
+    /// The provinces the signed-in user observes (province offices), as codes (`BG`).
+    pub fn observed_provinces(&self) -> Vec<String> {
+        self.state.with(|s| match s {
+            AuthState::SignedIn(u) => u
+                .grants
+                .iter()
+                .filter(|g| g.role == Role::Observer)
+                .filter_map(|g| match &g.scope {
+                    affianca_domain::Scope::Province(p) => Some(p.to_string()),
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        })
+    }
+
     /// The signed-in user's id.
     pub fn user_id(&self) -> Option<UserId> {
         self.state.with(|s| match s {

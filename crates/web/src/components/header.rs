@@ -9,7 +9,7 @@ use leptos::task::spawn_local;
 use leptos_router::hooks::use_location;
 
 /// The sections in the navigation bar: (path, label, id, roles that see it; none = everyone).
-const SECTIONS: [(&str, &str, &str, &[Role]); 12] = [
+const SECTIONS: [(&str, &str, &str, &[Role]); 13] = [
     ("/", "Home", "nav-home", &[]),
     (
         "/richieste",
@@ -28,6 +28,19 @@ const SECTIONS: [(&str, &str, &str, &[Role]); 12] = [
         "Rapporti",
         "nav-rapporti",
         &[Role::Secretariat, Role::Coordinator],
+    ),
+    (
+        "/monitoraggio",
+        "Monitoraggio",
+        "nav-monitoraggio",
+        &[
+            Role::AuthorityRep,
+            Role::AuthorityDelegate,
+            Role::Secretariat,
+            Role::Coordinator,
+            Role::Admin,
+            Role::Observer,
+        ],
     ),
     ("/enti", "Enti", "nav-enti", &[]),
     ("/procedimenti", "Procedimenti", "nav-procedimenti", &[]),

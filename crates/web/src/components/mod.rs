@@ -1,5 +1,6 @@
 //! Parts shared by several pages.
 
+pub mod chart;
 pub mod choice;
 pub mod crumbs;
 pub mod feedback;

@@ -9,6 +9,7 @@ pub mod home;
 pub mod invitation;
 pub mod login;
 pub mod meetings;
+pub mod monitoring;
 pub mod not_found;
 pub mod notifications;
 pub mod password_reset;
