@@ -725,3 +725,88 @@ pub enum Ranking {
     Duration,
     Progress,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use affianca_domain::dto::Milestone;
+
+    fn point(period: &str, backlog: i64, days: i64, files: i64) -> SeriesPoint {
+        let parts = Parts {
+            concluded_express: files,
+            duration_days_sum: days * files,
+            net_duration_days_sum: days * files,
+            backlog,
+            ..Parts::default()
+        };
+        SeriesPoint::new(Period::parse(period).unwrap(), parts, None, 1)
+    }
+
+    fn settings() -> MonitoringSettings {
+        MonitoringSettings {
+            baseline: Period::parse("2021S2").unwrap(),
+            lock_days: 60,
+            milestones: vec![
+                Milestone {
+                    period: Period::parse("2023S2").unwrap(),
+                    backlog_reduction_pct: 50.0,
+                    duration_reduction_pct: 10.0,
+                },
+                Milestone {
+                    period: Period::parse("2025S1").unwrap(),
+                    backlog_reduction_pct: 100.0,
+                    duration_reduction_pct: 15.0,
+                },
+            ],
+        }
+    }
+
+    #[test]
+    fn progress_is_achieved_over_required_reduction_against_the_milestone_due() {
+        // Baseline backlog 100, 100 days; in 2023S1 backlog 60 (−40 %), 95 days (−5 %).
+        let series = vec![point("2021S2", 100, 100, 10), point("2023S1", 60, 95, 10)];
+        let p = progress(&series, &settings());
+        assert_eq!(p.baseline.as_ref().unwrap().backlog, 100);
+        assert_eq!(p.latest.as_ref().unwrap().period.to_string(), "2023S1");
+        let due = &p.targets[0];
+        assert_eq!(due.backlog_target, Some(50.0));
+        assert_eq!(due.backlog_change_pct, Some(-40.0));
+        assert_eq!(
+            due.backlog_progress_pct,
+            Some(80.0),
+            "40 achieved of 50 required"
+        );
+        assert_eq!(due.avg_duration_target, Some(90.0));
+        assert_eq!(due.avg_duration_progress_pct, Some(50.0), "5 of 10 days");
+        assert_eq!(due.status, TrafficLight::AtRisk);
+        assert_eq!(
+            p.status,
+            TrafficLight::AtRisk,
+            "2023S2 is the milestone due"
+        );
+
+        // Past every milestone, the last one counts: 2025S1 asks for no backlog at all.
+        let series = vec![point("2021S2", 100, 100, 10), point("2025S2", 0, 80, 10)];
+        let p = progress(&series, &settings());
+        assert_eq!(p.targets[1].backlog_progress_pct, Some(100.0));
+        assert_eq!(p.status, TrafficLight::OnTrack);
+
+        // Worse than the baseline: negative progress, off track.
+        let series = vec![point("2021S2", 100, 100, 10), point("2023S1", 120, 100, 10)];
+        assert_eq!(
+            progress(&series, &settings()).status,
+            TrafficLight::OffTrack
+        );
+
+        // No baseline: no data to judge.
+        let series = vec![point("2023S1", 120, 100, 10)];
+        assert_eq!(progress(&series, &settings()).status, TrafficLight::NoData);
+    }
+
+    #[test]
+    fn the_weighted_median_of_terms() {
+        let h: BTreeMap<u64, i64> = [(120, 3), (180, 1)].into_iter().collect();
+        assert_eq!(weighted_median(&h), Some(60.0));
+        assert_eq!(weighted_median(&BTreeMap::new()), None);
+    }
+}

@@ -735,11 +735,15 @@ pub async fn seed_registers(
         .await?;
     let mut rng = Rng(2_021_2025);
     let now = Utc::now();
-    let first_day = days_from_civil(2021, 1, 1);
-    let last_day = days_from_civil(2025, 12, 31);
-    let span = (last_day - first_day + 1) as usize;
+    // Files start from 2020 (so that 2021 opens with a backlog, as real registers do) to the
+    // end of the last semester ended; `files` of them start in 2021–2025.
     let (from, to) = (2021 * 2, crate::indicators::last_ended());
-    let per = files / authorities.len().max(1);
+    let first_day = days_from_civil(2020, 1, 1);
+    let program_start = days_from_civil(2021, 1, 1);
+    let last_day = affianca_domain::monitoring::last_day_of_sem(to);
+    let span = (last_day - first_day + 1) as usize;
+    let five_years = (days_from_civil(2026, 1, 1) - program_start) as usize;
+    let per = files * span / five_years / authorities.len().max(1);
     let mut report = RegisterReport::default();
     let txn = db.begin().await?;
     for (code, kind) in &authorities {
@@ -751,7 +755,7 @@ pub async fn seed_registers(
         // Sizes from a third to five thirds of the mean; provinces handle fewer, longer files.
         let n = per * (1 + rng.below(5)) / 3;
         // How much faster this authority gets over the five years (some get slower).
-        let improve = rng.below(100) as f64 / 100.0 - 0.15;
+        let improve = rng.below(125) as f64 / 100.0 - 0.1;
         let mut register: Vec<FileRecord> = Vec::with_capacity(n);
         let mut rows = Vec::with_capacity(n);
         for i in 0..n {
@@ -760,19 +764,22 @@ pub async fn seed_registers(
             };
             let term = terms.term(p);
             let start = first_day + rng.below(span) as i32;
-            let progress = f64::from(start - first_day) / span as f64;
-            let mean = f64::from(term) * (1.5 - improve * progress * 1.1).max(0.3);
-            // An exponential duration: -ln(U) × mean.
+            let progress = (f64::from(start - program_start) / five_years as f64).clamp(0.0, 1.0);
+            let mean = f64::from(term) * (1.4 - improve * progress * 1.2).max(0.2);
+            // An exponential duration (-ln(U) × mean), with a slow tail that shrinks as the
+            // authority improves.
             let u = (rng.below(1_000_000) as f64 + 1.0) / 1_000_001.0;
-            let days = (-u.ln() * mean) as i32;
-            let end = start + days;
-            let abandoned = rng.chance(((12.0 * (1.0 - improve * progress)).max(1.0)) as usize);
+            let mut days = -u.ln() * mean;
+            if rng.chance((10.0 * (1.0 - improve * progress)).max(0.0) as usize) {
+                days *= 4.0;
+            }
+            let end = start + days as i32;
             let suspension = if rng.chance(20) {
                 5 + rng.below(55) as i64
             } else {
                 0
             };
-            let (decision, silent) = if abandoned || end > last_day {
+            let (decision, silent) = if end > last_day {
                 (None, None)
             } else if term <= 90 && rng.chance(8) {
                 (None, Some(end))
@@ -800,6 +807,8 @@ pub async fn seed_registers(
         }
         report.files += rows.len();
         insert_chunks(&txn, rows, 1000).await?;
+        // The window the server computes an authority over (crate::monitoring::window).
+        let from = affianca_domain::monitoring::natural_window(&register).map_or(from, |w| w.0);
         let computed = compute(&register, terms, from, to);
         let mut cells = Vec::new();
         let mut periods = std::collections::BTreeSet::new();

@@ -469,7 +469,7 @@ pub fn read_csv(
     let header = Header::parse(&fields.iter().map(|f| f.as_ref()).collect::<Vec<_>>())?;
 
     let mut errors = RegisterErrors::default();
-    let mut seen: HashSet<Cow<str>> = HashSet::with_capacity(bytes.len() / 48);
+    let mut seen: HashSet<Cow<str>> = HashSet::with_capacity(bytes.len() / 40);
     let mut rows = 0usize;
     for (index, raw) in lines {
         let row = index + 1;

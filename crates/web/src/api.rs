@@ -1293,8 +1293,15 @@ pub async fn enter_measurements(
 }
 
 /// `GET /authorities/{code}/semesters/{period}/history`.
-pub async fn semester_history(code: &str, period: &str) -> Result<Vec<MeasurementChange>, ApiError> {
-    get(&format!("/authorities/{code}/semesters/{period}/history"), &[]).await
+pub async fn semester_history(
+    code: &str,
+    period: &str,
+) -> Result<Vec<MeasurementChange>, ApiError> {
+    get(
+        &format!("/authorities/{code}/semesters/{period}/history"),
+        &[],
+    )
+    .await
 }
 
 /// `GET /semester-reports?status=…`: the validation queue.
@@ -1368,11 +1375,12 @@ async fn xhr_upload(
     let _ = xhr.set_request_header("Content-Type", ct);
     let _ = xhr.set_request_header("Authorization", &format!("Bearer {token}"));
     let done: SharedGate<bool> = gate();
-    let progress = Closure::<dyn Fn(web_sys::ProgressEvent)>::new(move |e: web_sys::ProgressEvent| {
-        if e.length_computable() && e.total() > 0.0 {
-            on_progress(e.loaded() / e.total());
-        }
-    });
+    let progress =
+        Closure::<dyn Fn(web_sys::ProgressEvent)>::new(move |e: web_sys::ProgressEvent| {
+            if e.length_computable() && e.total() > 0.0 {
+                on_progress(e.loaded() / e.total());
+            }
+        });
     if let Ok(upload) = xhr.upload() {
         upload.set_onprogress(Some(progress.as_ref().unchecked_ref()));
     }
@@ -1393,7 +1401,10 @@ async fn xhr_upload(
     if status == 401 {
         return Err(None);
     }
-    Ok((status, xhr.response_text().ok().flatten().unwrap_or_default()))
+    Ok((
+        status,
+        xhr.response_text().ok().flatten().unwrap_or_default(),
+    ))
 }
 
 /// `POST /authorities/{code}/register` with the file, reporting the upload's progress (0–1).
@@ -1435,8 +1446,10 @@ pub async fn upload_register(
     {
         return Err(UploadError::Invalid(Box::new(p)));
     }
-    Err(UploadError::Api(match serde_json::from_str::<Problem>(&text) {
-        Ok(p) => ApiError::Problem(Box::new(p)),
-        Err(_) => ApiError::Status(status),
-    }))
+    Err(UploadError::Api(
+        match serde_json::from_str::<Problem>(&text) {
+            Ok(p) => ApiError::Problem(Box::new(p)),
+            Err(_) => ApiError::Status(status),
+        },
+    ))
 }

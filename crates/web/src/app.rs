@@ -11,7 +11,10 @@ use crate::pages::{
     experts::{ExpertDetail, Experts, STAFF},
     invitation::AcceptInvitation,
     meetings::{MeetingDetail, Meetings},
-    monitoring::{AuthorityMonitoring, Dashboard, MonitoringHome, PROGRAMME_STAFF, TargetsSettings, ValidationQueue},
+    monitoring::{
+        AuthorityMonitoring, Dashboard, MonitoringHome, PROGRAMME_STAFF, TargetsSettings,
+        ValidationQueue,
+    },
     notifications::Notifications,
     password_reset::{ForgotPassword, ResetPassword},
     phases::{PhaseDetail, Phases},

@@ -16,7 +16,7 @@ pub struct RefLine {
 const W: f64 = 640.0;
 const H: f64 = 240.0;
 const LEFT: f64 = 56.0;
-const RIGHT: f64 = 16.0;
+const RIGHT: f64 = 28.0;
 const TOP: f64 = 16.0;
 const BOTTOM: f64 = 40.0;
 
@@ -91,7 +91,10 @@ pub fn LineChart(
     let step = if n > 12 { 2 } else { 1 };
     let summary = {
         let first = points.iter().find_map(|p| p.1.map(|v| (p.0.clone(), v)));
-        let last = points.iter().rev().find_map(|p| p.1.map(|v| (p.0.clone(), v)));
+        let last = points
+            .iter()
+            .rev()
+            .find_map(|p| p.1.map(|v| (p.0.clone(), v)));
         match (first, last) {
             (Some((fl, fv)), Some((ll, lv))) => format!(
                 "{title}: da {} {unit} nel {fl} a {} {unit} nel {ll}.",

@@ -170,7 +170,12 @@ fn IndicatorCharts(report: IndicatorReport) -> impl IntoView {
         report
             .series
             .iter()
-            .map(|p| (p.period.to_string(), if p.authorities > 0 { f(p) } else { None }))
+            .map(|p| {
+                (
+                    p.period.to_string(),
+                    if p.authorities > 0 { f(p) } else { None },
+                )
+            })
             .collect::<Vec<_>>()
     };
     let backlog = points(&|p| Some(p.backlog as f64));
@@ -296,10 +301,7 @@ pub fn AuthorityMonitoring() -> impl IntoView {
     let may_write = Memo::new(move |_| {
         let c = code.get();
         session.has_role(Role::Secretariat)
-            || session
-                .authority_codes()
-                .iter()
-                .any(|a| a.as_str() == c)
+            || session.authority_codes().iter().any(|a| a.as_str() == c)
     });
     let changed = Callback::new(move |()| version.update(|v| *v += 1));
     let name = move || {
@@ -392,7 +394,10 @@ fn RegisterUpload(code: String, on_saved: Callback<()>) -> impl IntoView {
     let on_drop = move |ev: leptos::ev::DragEvent| {
         ev.prevent_default();
         over.set(false);
-        let f = ev.data_transfer().and_then(|d| d.files()).and_then(|f| f.get(0));
+        let f = ev
+            .data_transfer()
+            .and_then(|d| d.files())
+            .and_then(|f| f.get(0));
         if f.is_some() {
             pick(f);
         }
@@ -500,7 +505,9 @@ fn RegisterUpload(code: String, on_saved: Callback<()>) -> impl IntoView {
 /// Every bad row of a refused register.
 #[component]
 fn RegisterErrorsTable(problem: RegisterProblem) -> impl IntoView {
-    let more = problem.total_errors.saturating_sub(problem.row_errors.len());
+    let more = problem
+        .total_errors
+        .saturating_sub(problem.row_errors.len());
     view! {
         <div id="register-errors" tabindex="-1" class="alert alert-danger" role="alert">
             <p class="mb-2 fw-semibold">{problem.detail.clone()}</p>
@@ -905,7 +912,11 @@ fn child_href(c: &ScopeSummary, validated: bool) -> String {
     let v = if validated { "&solo_validati=1" } else { "" };
     match c.level {
         IndicatorLevel::Authority => format!("/monitoraggio/enti/{}", c.key),
-        l => format!("/monitoraggio/cruscotto?livello={}&chiave={}{v}", l.code(), c.key),
+        l => format!(
+            "/monitoraggio/cruscotto?livello={}&chiave={}{v}",
+            l.code(),
+            c.key
+        ),
     }
 }
 
@@ -987,7 +998,7 @@ pub fn Dashboard() -> impl IntoView {
     view! {
         <Crumbs trail=vec![("/monitoraggio".into(), "Monitoraggio".into())] here=Signal::derive(title)/>
         <div class="d-flex flex-wrap align-items-center justify-content-between gap-2">
-            <h1 class="mb-2">{move || format!("{}: {}", level_label(level.get()), title())}</h1>
+            <h1 class="mb-2">{title}</h1>
             <div class="d-flex gap-2">
                 <Show when=move || is_staff() && level.get() != IndicatorLevel::Region>
                     <a class="btn btn-outline-primary btn-sm" href="/monitoraggio/cruscotto">"Torna alla regione"</a>
@@ -1167,15 +1178,17 @@ fn TargetsForm(settings: MonitoringSettings, editable: bool) -> impl IntoView {
         saved.set(false);
         let num = |s: String| s.trim().replace(',', ".").parse::<f64>().unwrap_or(-1.0);
         let Ok(b) = affianca_domain::Period::parse(&baseline.get_untracked()) else {
-            failure.set(Some(ApiError::Problem(Box::new(affianca_domain::dto::Problem {
-                kind: String::new(),
-                title: "Dati non validi".into(),
-                status: 422,
-                detail: Some("La baseline è un semestre come 2021S2.".into()),
-                code: "validation_failed".into(),
-                request_id: None,
-                errors: Vec::new(),
-            }))));
+            failure.set(Some(ApiError::Problem(Box::new(
+                affianca_domain::dto::Problem {
+                    kind: String::new(),
+                    title: "Dati non validi".into(),
+                    status: 422,
+                    detail: Some("La baseline è un semestre come 2021S2.".into()),
+                    code: "validation_failed".into(),
+                    request_id: None,
+                    errors: Vec::new(),
+                },
+            ))));
             return;
         };
         let mut list = Vec::new();
