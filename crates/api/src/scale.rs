@@ -733,7 +733,7 @@ pub async fn seed_registers(
         .into_tuple()
         .all(db)
         .await?;
-    let mut rng = Rng(2_021_2025);
+    let mut rng = Rng(20_212_025);
     let now = Utc::now();
     // Files start from 2020 (so that 2021 opens with a backlog, as real registers do) to the
     // end of the last semester ended; `files` of them start in 2021–2025.
