@@ -79,6 +79,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(support_requests::post_message)
             .service(reports::service_report)
             .service(monitoring::import_register)
+            .service(monitoring::list_files)
             .service(monitoring::put_file)
             .service(monitoring::get_file)
             .service(monitoring::delete_file)

@@ -912,6 +912,23 @@ fn cases() -> Vec<Case> {
             },
         },
         Case {
+            op: "GET /api/v1/authorities/{istat_code}/files",
+            access: Roles(&[
+                Role::AuthorityRep,
+                Role::Expert,
+                Role::Coordinator,
+                Role::Secretariat,
+                Role::Observer,
+                Role::Admin,
+            ]),
+            request: |_, _| {
+                Req::new(
+                    Method::GET,
+                    "/api/v1/authorities/016024/files?procedure=PDC",
+                )
+            },
+        },
+        Case {
             op: "GET /api/v1/authorities/{istat_code}/files/{codice_pratica}",
             access: Roles(&[
                 Role::AuthorityRep,

@@ -170,6 +170,20 @@ async fn a_register_is_previewed_saved_updated_and_refused_whole_when_a_row_is_b
     );
     let res = app.get("/api/v1/authorities/016024/files/B9", &rep).await;
     assert_eq!(res.status(), 404);
+    let page = json_of(
+        app.get(
+            "/api/v1/authorities/016024/files?procedure=pdc&limit=1",
+            &rep,
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(
+        (page["total"].as_i64(), page["items"][0]["code"].as_str()),
+        (Some(2), Some("A1"))
+    );
+    assert_eq!(page["items"].as_array().unwrap().len(), 1);
 
     // Not a register at all, and someone else's authority.
     let problem = json_of(

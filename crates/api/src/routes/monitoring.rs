@@ -20,7 +20,7 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, delete, get, post, put, web};
 use affianca_domain::dto::{
     AuthorityTargets, FieldError, FileWrite, ManualEntry, Measurement, MeasurementChange,
-    MeasurementSource, MonitoringSettings, RegisterFile, RegisterFileInput, RegisterImport,
+    MeasurementSource, MonitoringSettings, Page, RegisterFile, RegisterFileInput, RegisterImport,
     SemesterAction, SemesterQueueItem, SemesterReport, SemesterStatus, SemesterTransition,
     TargetOverride,
 };
@@ -30,8 +30,8 @@ use affianca_domain::{AuditAction, IstatCode, Period, Role, Scope};
 use chrono::Utc;
 use futures_util::StreamExt;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 use serde::Deserialize;
 use std::collections::{BTreeSet, HashMap};
@@ -486,6 +486,69 @@ pub async fn put_file(
     })
 }
 
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FilesQuery {
+    /// Only this procedure (`PDC`).
+    pub procedure: Option<String>,
+    /// 1–200, default 50.
+    pub limit: Option<u64>,
+    pub offset: Option<u64>,
+}
+
+/// The files of an authority's register, by code, a page at a time.
+#[utoipa::path(
+    tag = "monitoring",
+    security(("bearer" = [])),
+    params(("istat_code" = String, Path, description = "ISTAT code of the authority"), FilesQuery),
+    responses(
+        (status = 200, description = "A page of files and the total count", body = Page<RegisterFile>,
+            example = json!({"items": [{"code": "PDC-2023-0042", "procedure": "PDC", "start_date": "2023-01-10", "term_days": 60,
+                "decision_date": "2023-03-01", "silent_assent_date": null, "conference": false, "suspension_days": 0,
+                "updated_at": "2026-11-20T09:30:00Z"}], "total": 1, "limit": 50, "offset": 0})),
+        crate::openapi::Unauthorized,
+        crate::openapi::Forbidden,
+        crate::openapi::NotFound,
+        crate::openapi::Unprocessable,
+    )
+)]
+#[get("/authorities/{istat_code}/files")]
+pub async fn list_files(
+    db: web::Data<DatabaseConnection>,
+    caller: Caller,
+    path: web::Path<String>,
+    query: Query<FilesQuery>,
+) -> ApiResult<HttpResponse> {
+    let a = find_authority(db.get_ref(), &path).await?;
+    access(db.get_ref(), &caller, &a).await?;
+    let mut errors = Vec::new();
+    let paging = crate::routes::Paging::parse(query.limit, query.offset, &mut errors);
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    let mut q = register_file::Entity::find()
+        .filter(register_file::Column::AuthorityCode.eq(&a.istat_code));
+    if let Some(p) = query.procedure.as_deref() {
+        q = q.filter(register_file::Column::ProcedureCode.eq(p.trim().to_uppercase()));
+    }
+    let total = q.clone().count(db.get_ref()).await?;
+    let items = q
+        .order_by_asc(register_file::Column::Code)
+        .offset(paging.offset)
+        .limit(paging.limit)
+        .all(db.get_ref())
+        .await?
+        .into_iter()
+        .map(file_dto)
+        .collect();
+    Ok(HttpResponse::Ok().json(Page {
+        items,
+        total,
+        limit: paging.limit,
+        offset: paging.offset,
+    }))
+}
+
 /// One file of the register.
 #[utoipa::path(
     tag = "monitoring",
@@ -912,7 +975,6 @@ pub async fn enter_measurements(
     store::apply(&txn, &a.istat_code, changes, Some(caller.user_id.0)).await?;
     if report.is_none() {
         // A table with no change still opens the semester (as a draft).
-        store::apply(&txn, &a.istat_code, Vec::new(), None).await?;
         semester_report::Entity::insert(semester_report::ActiveModel {
             authority_code: Set(a.istat_code.clone()),
             period: Set(period.to_string()),
@@ -1277,7 +1339,7 @@ pub async fn semester_queue(
         .filter(semester_report::Column::Status.eq(status.code()))
         .order_by_asc(semester_report::Column::SubmittedAt)
         .order_by_asc(semester_report::Column::Period)
-        .limit_rows(1000)
+        .limit(1000)
         .all(db.get_ref())
         .await?;
     let authorities: HashMap<String, authority::Model> = authority::Entity::find()
@@ -1302,15 +1364,6 @@ pub async fn semester_queue(
         })
         .collect();
     Ok(HttpResponse::Ok().json(out))
-}
-
-trait LimitRows {
-    fn limit_rows(self, n: u64) -> Self;
-}
-impl<E: EntityTrait> LimitRows for sea_orm::Select<E> {
-    fn limit_rows(self, n: u64) -> Self {
-        sea_orm::QuerySelect::limit(self, n)
-    }
 }
 
 /// The programme's monitoring settings: baseline semester, lock period, target milestones.
