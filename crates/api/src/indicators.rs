@@ -60,6 +60,36 @@ pub struct Cube {
     status: HashMap<(u32, Sem), SemesterStatus>,
     pub settings: MonitoringSettings,
     overrides: HashMap<u32, TargetOverride>,
+    /// Answers already computed from this cube, by query (dropped with the cube).
+    answers: std::sync::Mutex<HashMap<String, Arc<String>>>,
+}
+
+/// How many answers a cube keeps before starting afresh.
+const MAX_ANSWERS: usize = 512;
+
+impl Cube {
+    /// The answer to `key`, computed once per cube by `make`.
+    pub fn memo<E>(
+        &self,
+        key: String,
+        make: impl FnOnce() -> Result<String, E>,
+    ) -> Result<Arc<String>, E> {
+        if let Some(a) = self
+            .answers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
+        {
+            return Ok(a.clone());
+        }
+        let answer = Arc::new(make()?);
+        let mut answers = self.answers.lock().unwrap_or_else(|e| e.into_inner());
+        if answers.len() >= MAX_ANSWERS {
+            answers.clear();
+        }
+        answers.insert(key, answer.clone());
+        Ok(answer)
+    }
 }
 
 /// The cube, shared by all workers; `None` until loaded or after a change.
@@ -142,6 +172,8 @@ impl Cube {
                 max_term: m.max_term_days,
             });
         }
+        c.rows
+            .sort_unstable_by_key(|r| (r.authority, r.sem, r.procedure));
         for r in semester_report::Entity::find().all(db).await? {
             if let (Some(&a), Ok(p), Ok(s)) = (
                 c.auth_index.get(&r.authority_code),
@@ -323,38 +355,49 @@ pub fn last_ended() -> Sem {
     sem_of_day(day_of_date(Utc::now().date_naive())) - 1
 }
 
-/// Per-semester sums over a set of rows.
+/// Per-semester sums over a set of rows. Rows come grouped by authority (the cube keeps them
+/// sorted), so counting the authorities of a semester is comparing with the last one seen.
 #[derive(Debug, Clone, Default)]
 struct Acc {
     parts: Vec<Parts>,
-    present: Vec<HashSet<u32>>,
-    terms: Vec<BTreeMap<u64, i64>>,
+    authorities: Vec<usize>,
+    last: Vec<u32>,
+    /// (term × 2, weight): a handful of distinct legal terms, searched linearly.
+    terms: Vec<Vec<(u64, i64)>>,
 }
 
 impl Acc {
     fn new(n: usize) -> Self {
         Self {
             parts: vec![Parts::default(); n],
-            present: vec![HashSet::new(); n],
-            terms: vec![BTreeMap::new(); n],
+            authorities: vec![0; n],
+            last: vec![u32::MAX; n],
+            terms: vec![Vec::new(); n],
         }
     }
     fn add(&mut self, i: usize, r: &Row) {
         self.parts[i] += r.parts;
-        self.present[i].insert(r.authority);
-        *self.terms[i]
-            .entry((r.max_term * 2.0).round() as u64)
-            .or_default() += r.parts.started.max(1);
+        if self.last[i] != r.authority {
+            self.last[i] = r.authority;
+            self.authorities[i] += 1;
+        }
+        let key = (r.max_term * 2.0).round() as u64;
+        let w = r.parts.started.max(1);
+        match self.terms[i].iter_mut().find(|(k, _)| *k == key) {
+            Some(e) => e.1 += w,
+            None => self.terms[i].push((key, w)),
+        }
     }
     fn series(&self, from: Sem) -> Vec<SeriesPoint> {
         (0..self.parts.len())
             .filter_map(|i| {
                 let period = period_of_sem(from + i as Sem)?;
+                let h: BTreeMap<u64, i64> = self.terms[i].iter().copied().collect();
                 Some(SeriesPoint::new(
                     period,
                     self.parts[i],
-                    weighted_median(&self.terms[i]),
-                    self.present[i].len(),
+                    weighted_median(&h),
+                    self.authorities[i],
                 ))
             })
             .collect()

@@ -138,18 +138,45 @@ fn check_register(
     to: Option<&str>,
     json: bool,
 ) -> anyhow::Result<i32> {
-    use affianca_domain::monitoring::{compute, indicator_rows, natural_window, parse_sem};
+    use affianca_domain::monitoring::{Engine, indicator_rows, parse_sem, sem_of_period};
     use affianca_domain::register::Limits;
     use std::io::Write;
+    let semester = |s: Option<&str>| -> Result<Option<i32>, String> {
+        s.map(|s| parse_sem(s).map_err(|e| e.to_string()))
+            .transpose()
+    };
+    let (from, to) = match (semester(from), semester(to)) {
+        (Ok(f), Ok(t)) => (f, t),
+        (Err(e), _) | (_, Err(e)) => {
+            eprintln!("{e}");
+            return Ok(2);
+        }
+    };
+    if let (Some(f), Some(t)) = (from, to)
+        && f > t
+    {
+        eprintln!("--from deve precedere --to");
+        return Ok(2);
+    }
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
     let catalog = affianca_api::register::default_catalog();
-    let mut files = Vec::with_capacity(bytes.len() / 40);
+    // One pass, nothing kept but the cells: every semester a period can name, trimmed to the
+    // register's own semesters (or to --from/--to) at the end.
+    let earliest = affianca_domain::Period::parse("1990S1")
+        .map(sem_of_period)
+        .unwrap_or(3980);
+    let latest = affianca_domain::Period::parse("2100S2")
+        .map(sem_of_period)
+        .unwrap_or(4201);
+    let mut engine = Engine::new(&catalog, from.unwrap_or(earliest), to.unwrap_or(latest));
     let limits = Limits {
         max_rows: usize::MAX,
     };
-    if let Err(errors) =
-        affianca_api::register::read(&bytes, &catalog, limits, |_, f| files.push(f))
-    {
+    let mut files = 0usize;
+    if let Err(errors) = affianca_api::register::read(&bytes, &catalog, limits, |_, f| {
+        files += 1;
+        engine.add(&f);
+    }) {
         eprint!("{errors}");
         eprintln!(
             "{} errori: il registro non è stato elaborato.",
@@ -157,29 +184,17 @@ fn check_register(
         );
         return Ok(2);
     }
-    let semester = |s: Option<&str>, default: Option<i32>| -> Result<Option<i32>, String> {
-        match s {
-            Some(s) => parse_sem(s).map(Some).map_err(|e| e.to_string()),
-            None => Ok(default),
-        }
+    drop(bytes);
+    let natural = engine.natural_window();
+    let (from, to) = match (from, to, natural) {
+        (Some(f), Some(t), _) => (f, t),
+        (f, t, Some((nf, nt))) => (f.unwrap_or(nf), t.unwrap_or(nt)),
+        (_, _, None) => (0, -1),
     };
-    let natural = natural_window(&files);
-    let window = semester(from, natural.map(|w| w.0))
-        .and_then(|f| Ok((f, semester(to, natural.map(|w| w.1))?)));
-    let (from, to) = match window {
-        Ok((Some(f), Some(t))) if f <= t => (f, t),
-        Ok((Some(_), Some(_))) => {
-            eprintln!("--from deve precedere --to");
-            return Ok(2);
-        }
-        Ok(_) => (0, -1),
-        Err(e) => {
-            eprintln!("{e}");
-            return Ok(2);
-        }
-    };
-    let computed = compute(&files, &catalog, from, to);
-    let rows = indicator_rows(&computed, &catalog);
+    let rows: Vec<_> = indicator_rows(&engine.finish(&catalog), &catalog)
+        .into_iter()
+        .filter(|r| (from..=to).contains(&sem_of_period(r.period)))
+        .collect();
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     if json {
@@ -219,7 +234,7 @@ fn check_register(
                 r.backlog
             )?;
         }
-        writeln!(out, "{} pratiche lette.", files.len())?;
+        writeln!(out, "{files} pratiche lette.")?;
     }
     out.flush()?;
     Ok(0)

@@ -315,24 +315,64 @@ fn median(values: &mut [u32]) -> Option<f64> {
 
 /// Computes every procedure × semester of the window `[from, to]` in one pass over the files.
 pub fn compute(files: &[FileRecord], catalog: &TermCatalog, from: Sem, to: Sem) -> Computed {
-    let nsem = (to - from + 1).max(0) as usize;
-    let nproc = catalog.len();
-    let mut parts = vec![Parts::default(); nproc * nsem];
-    let mut backlog_marks = vec![0i64; nproc * (nsem + 1)];
-    let mut terms: Vec<Vec<u32>> = vec![Vec::new(); nproc * nsem];
-    let slot =
-        |sem: Sem| -> Option<usize> { (sem >= from && sem <= to).then(|| (sem - from) as usize) };
+    let mut engine = Engine::new(catalog, from, to);
     for f in files {
+        engine.add(f);
+    }
+    engine.finish(catalog)
+}
+
+/// The engine fed one file at a time (a register need not be held in memory).
+#[derive(Debug, Clone)]
+pub struct Engine {
+    from: Sem,
+    to: Sem,
+    nsem: usize,
+    parts: Vec<Parts>,
+    backlog_marks: Vec<i64>,
+    terms: Vec<Vec<u32>>,
+    first_day: i32,
+    last_day: i32,
+}
+
+impl Engine {
+    pub fn new(catalog: &TermCatalog, from: Sem, to: Sem) -> Self {
+        let nsem = (to - from + 1).max(0) as usize;
+        let nproc = catalog.len();
+        Self {
+            from,
+            to,
+            nsem,
+            parts: vec![Parts::default(); nproc * nsem],
+            backlog_marks: vec![0i64; nproc * (nsem + 1)],
+            terms: vec![Vec::new(); nproc * nsem],
+            first_day: i32::MAX,
+            last_day: i32::MIN,
+        }
+    }
+
+    fn slot(&self, sem: Sem) -> Option<usize> {
+        (sem >= self.from && sem <= self.to).then(|| (sem - self.from) as usize)
+    }
+
+    /// Adds one file to the cells it touches.
+    pub fn add(&mut self, f: &FileRecord) {
+        self.first_day = self.first_day.min(f.start);
+        self.last_day = self
+            .last_day
+            .max(f.start)
+            .max(f.decision.unwrap_or(i32::MIN))
+            .max(f.silent_assent.unwrap_or(i32::MIN));
         let p = usize::from(f.procedure);
-        let row = p * nsem;
-        if let Some(s) = slot(sem_of_day(f.start)) {
-            parts[row + s].started += 1;
-            terms[row + s].push(f.term_days);
+        let row = p * self.nsem;
+        if let Some(s) = self.slot(sem_of_day(f.start)) {
+            self.parts[row + s].started += 1;
+            self.terms[row + s].push(f.term_days);
         }
         if let Some(d) = f.decision
-            && let Some(s) = slot(sem_of_day(d))
+            && let Some(s) = self.slot(sem_of_day(d))
         {
-            let c = &mut parts[row + s];
+            let c = &mut self.parts[row + s];
             let days = i64::from(d - f.start);
             c.concluded_express += 1;
             c.duration_days_sum += days;
@@ -341,9 +381,9 @@ pub fn compute(files: &[FileRecord], catalog: &TermCatalog, from: Sem, to: Sem) 
             c.concluded_express_with_conference += i64::from(f.conference);
         }
         if let Some(d) = f.silent_assent
-            && let Some(s) = slot(sem_of_day(d))
+            && let Some(s) = self.slot(sem_of_day(d))
         {
-            parts[row + s].concluded_silent_assent += 1;
+            self.parts[row + s].concluded_silent_assent += 1;
         }
         // In the backlog at a semester end E when E − start − suspension > term, i.e. E ≥ T with
         // T = start + suspension + term + 1, and not concluded on or before E, i.e. E < C. The
@@ -353,32 +393,48 @@ pub fn compute(files: &[FileRecord], catalog: &TermCatalog, from: Sem, to: Sem) 
         let first = if first_day > i64::from(i32::MAX) {
             Sem::MAX
         } else {
-            sem_of_day(first_day as i32).max(from)
+            sem_of_day(first_day as i32).max(self.from)
         };
-        let last = f.concluded_on().map_or(to, |c| (sem_of_day(c) - 1).min(to));
+        let last = f
+            .concluded_on()
+            .map_or(self.to, |c| (sem_of_day(c) - 1).min(self.to));
         if first <= last {
-            let marks = p * (nsem + 1);
-            backlog_marks[marks + (first - from) as usize] += 1;
-            backlog_marks[marks + (last - from) as usize + 1] -= 1;
+            let marks = p * (self.nsem + 1);
+            self.backlog_marks[marks + (first - self.from) as usize] += 1;
+            self.backlog_marks[marks + (last - self.from) as usize + 1] -= 1;
         }
     }
-    let mut cells = Vec::with_capacity(nproc * nsem);
-    for p in 0..nproc {
-        let mut running = 0;
-        for s in 0..nsem {
-            running += backlog_marks[p * (nsem + 1) + s];
-            let i = p * nsem + s;
-            let mut c = parts[i];
-            c.backlog = running;
-            let max_term_days =
-                median(&mut terms[i]).unwrap_or_else(|| f64::from(catalog.term(p as u16)));
-            cells.push(Cell {
-                parts: c,
-                max_term_days,
-            });
+
+    /// The semesters of the files added so far (see [`natural_window`]).
+    pub fn natural_window(&self) -> Option<(Sem, Sem)> {
+        (self.first_day <= self.last_day)
+            .then(|| (sem_of_day(self.first_day), sem_of_day(self.last_day)))
+    }
+
+    pub fn finish(mut self, catalog: &TermCatalog) -> Computed {
+        let (nsem, nproc) = (self.nsem, catalog.len());
+        let mut cells = Vec::with_capacity(nproc * nsem);
+        for p in 0..nproc {
+            let mut running = 0;
+            for s in 0..nsem {
+                running += self.backlog_marks[p * (nsem + 1) + s];
+                let i = p * nsem + s;
+                let mut c = self.parts[i];
+                c.backlog = running;
+                let max_term_days =
+                    median(&mut self.terms[i]).unwrap_or_else(|| f64::from(catalog.term(p as u16)));
+                cells.push(Cell {
+                    parts: c,
+                    max_term_days,
+                });
+            }
+        }
+        Computed {
+            from: self.from,
+            to: self.to,
+            cells,
         }
     }
-    Computed { from, to, cells }
 }
 
 /// A row of the indicators, as `affianca register check --json` prints it and the API returns it.

@@ -1453,3 +1453,26 @@ pub async fn upload_register(
         },
     ))
 }
+
+/// `GET /authorities/{code}/targets`: the targets that apply and the authority's override.
+pub async fn authority_targets(
+    code: &str,
+) -> Result<affianca_domain::dto::AuthorityTargets, ApiError> {
+    get(&format!("/authorities/{code}/targets"), &[]).await
+}
+
+/// `PUT /authorities/{code}/targets` (secretariat).
+pub async fn put_authority_targets(
+    code: &str,
+    body: &affianca_domain::dto::TargetOverride,
+) -> Result<affianca_domain::dto::AuthorityTargets, ApiError> {
+    let url = format!("{BASE}/authorities/{code}/targets");
+    let body = serde_json::to_string(body).map_err(|_| ApiError::Decode)?;
+    let resp = send_authed_with_body(|| Request::put(&url), Some(&body)).await?;
+    decode(resp).await
+}
+
+/// `DELETE /authorities/{code}/targets` (secretariat): back to the programme's targets.
+pub async fn delete_authority_targets(code: &str) -> Result<(), ApiError> {
+    delete(&format!("/authorities/{code}/targets")).await
+}

@@ -477,6 +477,17 @@ async fn manual_entry_validation_locking_reopening_and_history() {
         (Some("3"), Some("2"))
     );
     assert_eq!(history[0]["changed_by"], "Sindaco di Bergamo");
+    // Corrected, it goes back to the secretariat and locks again once validated.
+    let s = json_of(act(rep.clone(), json!({"action": "submit"})).await, 200).await;
+    assert_eq!(
+        (s["status"].as_str(), s["locked"].as_bool()),
+        (Some("submitted"), Some(false))
+    );
+    let s = json_of(act(sec.clone(), json!({"action": "validate"})).await, 200).await;
+    assert_eq!(
+        (s["locked"].as_bool(), s["reopened"].as_bool()),
+        (Some(true), Some(false))
+    );
 
     // The queue of the secretariat.
     let res = app

@@ -302,11 +302,37 @@ pub async fn indicators(
     let cube = cache.get(db.get_ref()).await?;
     let vis = visible(db.get_ref(), &caller, &cube).await?;
     check_scope(&cube, &f, vis.as_ref())?;
-    let report = cube.report(&f, vis.as_ref()).map_err(query_error)?;
+    let key = format!("indicators|{q:?}|{}", vis_key(vis.as_ref()));
+    let answer = cube.memo(key, || {
+        let report = cube.report(&f, vis.as_ref()).map_err(query_error)?;
+        Ok::<_, ApiError>(if csv {
+            series_csv(&report)
+        } else {
+            serde_json::to_string(&report).map_err(ApiError::internal)?
+        })
+    })?;
     if csv {
-        return Ok(csv_response("indicatori.csv", series_csv(&report)));
+        return Ok(csv_response("indicatori.csv", (*answer).clone()));
     }
-    Ok(HttpResponse::Ok().json(report))
+    Ok(json_response(&answer))
+}
+
+/// A signature of what the caller may see, for the cube's memo of answers.
+fn vis_key(v: Option<&HashSet<u32>>) -> String {
+    match v {
+        None => "all".to_owned(),
+        Some(set) => {
+            let mut ids: Vec<u32> = set.iter().copied().collect();
+            ids.sort_unstable();
+            format!("{ids:?}")
+        }
+    }
+}
+
+fn json_response(body: &str) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(body.to_owned())
 }
 
 /// How many authorities of a scope had data, submitted, were validated, or are late, per semester.
@@ -343,7 +369,12 @@ pub async fn completeness(
     let cube = cache.get(db.get_ref()).await?;
     let vis = visible(db.get_ref(), &caller, &cube).await?;
     check_scope(&cube, &f, vis.as_ref())?;
-    let rows = cube.completeness(&f, vis.as_ref()).map_err(query_error)?;
+    let key = format!("completeness|{q:?}|{}", vis_key(vis.as_ref()));
+    let rows: Vec<CompletenessRow> = serde_json::from_str(&cube.memo(key, || {
+        let rows = cube.completeness(&f, vis.as_ref()).map_err(query_error)?;
+        serde_json::to_string(&rows).map_err(ApiError::internal)
+    })?)
+    .map_err(ApiError::internal)?;
     if csv {
         let mut out = String::from(BOM);
         out.push_str(&line(&[
@@ -419,9 +450,14 @@ pub async fn rankings(
     let cube = cache.get(db.get_ref()).await?;
     let vis = visible(db.get_ref(), &caller, &cube).await?;
     check_scope(&cube, &f, vis.as_ref())?;
-    let rows = cube
-        .rankings(&f, vis.as_ref(), by, limit)
-        .map_err(query_error)?;
+    let key = format!("rankings|{q:?}|{}", vis_key(vis.as_ref()));
+    let rows: Vec<RankingRow> = serde_json::from_str(&cube.memo(key, || {
+        let rows = cube
+            .rankings(&f, vis.as_ref(), by, limit)
+            .map_err(query_error)?;
+        serde_json::to_string(&rows).map_err(ApiError::internal)
+    })?)
+    .map_err(ApiError::internal)?;
     if csv {
         let mut out = String::from(BOM);
         out.push_str(&line(&[

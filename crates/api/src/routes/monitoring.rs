@@ -647,11 +647,10 @@ fn allowed(
     own: bool,
 ) -> Vec<SemesterAction> {
     let mut out = Vec::new();
-    if own
-        && !locked
-        && has_data
-        && matches!(status, SemesterStatus::Draft | SemesterStatus::Returned)
-    {
+    // A reopened semester can be corrected and sent again, even after validation.
+    let open = matches!(status, SemesterStatus::Draft | SemesterStatus::Returned)
+        || (status == SemesterStatus::Validated && reopened);
+    if own && !locked && has_data && open {
         out.push(SemesterAction::Submit);
     }
     if access.secretariat {

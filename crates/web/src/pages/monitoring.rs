@@ -356,6 +356,88 @@ pub fn AuthorityMonitoring() -> impl IntoView {
         <Show when=move || may_write.get()>
             <ManualEntryForm code=code.get_untracked() on_saved=changed/>
         </Show>
+        <AuthorityTargetsPanel code=code.get_untracked() editable=session.has_role(Role::Secretariat) on_saved=changed/>
+    }
+}
+
+/// The targets that apply to the authority; the secretariat may give it its own baseline.
+#[component]
+fn AuthorityTargetsPanel(code: String, editable: bool, on_saved: Callback<()>) -> impl IntoView {
+    let code = StoredValue::new(code);
+    let version = RwSignal::new(0u32);
+    let targets = LocalResource::new(move || {
+        version.get();
+        async move { api::authority_targets(&code.get_value()).await }
+    });
+    let baseline = RwSignal::new(String::new());
+    let failure = RwSignal::new(None::<ApiError>);
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        failure.set(None);
+        let text = baseline.get_untracked();
+        let body = affianca_domain::dto::TargetOverride {
+            baseline: affianca_domain::Period::parse(&text).ok(),
+            milestones: None,
+        };
+        spawn_local(async move {
+            let r = if body.baseline.is_none() && text.trim().is_empty() {
+                api::delete_authority_targets(&code.get_value()).await
+            } else if body.baseline.is_none() {
+                Err(ApiError::Problem(Box::new(affianca_domain::dto::Problem {
+                    kind: String::new(),
+                    title: "Dati non validi".into(),
+                    status: 422,
+                    detail: Some(format!(
+                        "«{text}» non è un semestre: scrivere ad esempio 2022S1."
+                    )),
+                    code: "validation_failed".into(),
+                    request_id: None,
+                    errors: Vec::new(),
+                })))
+            } else {
+                api::put_authority_targets(&code.get_value(), &body)
+                    .await
+                    .map(|_| ())
+            };
+            match r {
+                Ok(()) => {
+                    version.update(|v| *v += 1);
+                    on_saved.run(());
+                }
+                Err(e) => {
+                    failure.try_set(Some(e));
+                }
+            }
+        });
+    };
+    view! {
+        <section aria-labelledby="authority-targets-title" class="mb-5" id="authority-targets">
+            <h2 id="authority-targets-title" class="h3">"Baseline e obiettivi dell'ente"</h2>
+            {move || targets.get().map(|r| match r {
+                Err(e) => view! { <ErrorAlert error=e/> }.into_any(),
+                Ok(t) => view! {
+                    <p>
+                        {format!("Semestre di riferimento: {}{}. Traguardi: {}.",
+                            t.effective.baseline,
+                            if t.over.as_ref().is_some_and(|o| o.baseline.is_some()) { " (proprio dell'ente)" } else { " (del programma)" },
+                            t.effective.milestones.iter().map(|m| format!("{} arretrato −{} %, durata −{} %", m.period, it_number(m.backlog_reduction_pct), it_number(m.duration_reduction_pct))).collect::<Vec<_>>().join("; "))}
+                    </p>
+                }.into_any(),
+            })}
+            {editable.then(|| view! {
+                <form class="row g-2 align-items-end" on:submit=save novalidate=true>
+                    <div class="col-md-4 form-group mb-0 pt-3">
+                        <label for="authority-baseline" class="active">"Baseline propria (vuoto: quella del programma)"</label>
+                        <input id="authority-baseline" type="text" class="form-control" placeholder="2022S1"
+                            prop:value=move || baseline.get() on:input=move |ev| baseline.set(event_target_value(&ev))/>
+                    </div>
+                    <div class="col-auto">
+                        <button type="submit" class="btn btn-outline-primary" id="authority-targets-save">"Salva"</button>
+                    </div>
+                </form>
+            })}
+            {move || failure.get().map(|e| view! { <ErrorAlert error=e/> })}
+        </section>
     }
 }
 
