@@ -168,22 +168,29 @@ fn check_register(
     let latest = affianca_domain::Period::parse("2100S2")
         .map(sem_of_period)
         .unwrap_or(4201);
-    let mut engine = Engine::new(&catalog, from.unwrap_or(earliest), to.unwrap_or(latest));
-    let limits = Limits {
-        max_rows: usize::MAX,
+    let (lo, hi) = (from.unwrap_or(earliest), to.unwrap_or(latest));
+    let (files, engine) = match affianca_api::register::read_parallel(&bytes, &catalog, lo, hi) {
+        Some(done) => done,
+        None => {
+            let mut engine = Engine::new(&catalog, lo, hi);
+            let mut files = 0usize;
+            let limits = Limits {
+                max_rows: usize::MAX,
+            };
+            if let Err(errors) = affianca_api::register::read(&bytes, &catalog, limits, |_, f| {
+                files += 1;
+                engine.add(&f);
+            }) {
+                eprint!("{errors}");
+                eprintln!(
+                    "{} errori: il registro non è stato elaborato.",
+                    errors.total
+                );
+                return Ok(2);
+            }
+            (files, engine)
+        }
     };
-    let mut files = 0usize;
-    if let Err(errors) = affianca_api::register::read(&bytes, &catalog, limits, |_, f| {
-        files += 1;
-        engine.add(&f);
-    }) {
-        eprint!("{errors}");
-        eprintln!(
-            "{} errori: il registro non è stato elaborato.",
-            errors.total
-        );
-        return Ok(2);
-    }
     drop(bytes);
     let natural = engine.natural_window();
     let (from, to) = match (from, to, natural) {

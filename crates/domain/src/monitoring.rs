@@ -405,6 +405,22 @@ impl Engine {
         }
     }
 
+    /// Adds the files another engine over the same catalog and window has seen.
+    pub fn merge(&mut self, other: Engine) {
+        assert_eq!((self.from, self.to), (other.from, other.to), "same window");
+        for (a, b) in self.parts.iter_mut().zip(other.parts) {
+            *a += b;
+        }
+        for (a, b) in self.backlog_marks.iter_mut().zip(other.backlog_marks) {
+            *a += b;
+        }
+        for (a, b) in self.terms.iter_mut().zip(other.terms) {
+            a.extend(b);
+        }
+        self.first_day = self.first_day.min(other.first_day);
+        self.last_day = self.last_day.max(other.last_day);
+    }
+
     /// The semesters of the files added so far (see [`natural_window`]).
     pub fn natural_window(&self) -> Option<(Sem, Sem)> {
         (self.first_day <= self.last_day)

@@ -424,34 +424,49 @@ fn split_line<'a>(line: &'a str, sep: u8, out: &mut Vec<Cow<'a, str>>) -> Result
     }
 }
 
-/// Reads a CSV register (UTF-8 with or without BOM, `;` or `,` detected from the header), calling
-/// `sink` with the code and file of every good row. On any error the rows already handed to
-/// `sink` must be dropped by the caller: the result says whether the register is good.
-pub fn read_csv(
-    bytes: &[u8],
-    catalog: &TermCatalog,
-    limits: Limits,
-    mut sink: impl FnMut(&str, FileRecord),
-) -> Result<ReadSummary, RegisterErrors> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let mut lines = bytes.split(|b| *b == b'\n').enumerate();
+/// Where the rows of a CSV register start, and how to read them.
+#[derive(Debug, Clone)]
+pub struct CsvLayout {
+    header: Header,
+    sep: u8,
+    /// Offset of the first data line in the bytes given to [`csv_layout`].
+    pub body_start: usize,
+    /// The row number of that line (the header is row 1 when it is the first line).
+    pub first_row: usize,
+}
+
+/// Reads the header of a CSV register (UTF-8 with or without BOM, `;` or `,` detected).
+pub fn csv_layout(bytes: &[u8]) -> Result<CsvLayout, RegisterErrors> {
+    let bom = if bytes.starts_with(b"\xEF\xBB\xBF") {
+        3
+    } else {
+        0
+    };
+    let mut offset = bom;
+    let mut row = 0;
     let header_line = loop {
-        match lines.next() {
-            None => {
-                return Err(RegisterErrors::single(
-                    1,
-                    "intestazione",
-                    "",
-                    "il file è vuoto: la prima riga deve contenere le intestazioni",
-                ));
-            }
-            Some((_, l)) if l.iter().all(u8::is_ascii_whitespace) => continue,
-            Some((_, l)) => break l,
+        if offset >= bytes.len() {
+            return Err(RegisterErrors::single(
+                1,
+                "intestazione",
+                "",
+                "il file è vuoto: la prima riga deve contenere le intestazioni",
+            ));
+        }
+        let end = bytes[offset..]
+            .iter()
+            .position(|b| *b == b'\n')
+            .map_or(bytes.len(), |p| offset + p);
+        let line = &bytes[offset..end];
+        offset = (end + 1).min(bytes.len());
+        row += 1;
+        if !line.iter().all(u8::is_ascii_whitespace) {
+            break line;
         }
     };
     let header_text = std::str::from_utf8(header_line).map_err(|_| {
         RegisterErrors::single(
-            1,
+            row,
             "intestazione",
             "",
             "il file non è in UTF-8: salvarlo come «CSV UTF-8»",
@@ -465,28 +480,46 @@ pub fn read_csv(
     };
     let mut fields: Vec<Cow<str>> = Vec::with_capacity(COLUMNS.len());
     split_line(header_text, sep, &mut fields)
-        .map_err(|e| RegisterErrors::single(1, "intestazione", header_text, e))?;
+        .map_err(|e| RegisterErrors::single(row, "intestazione", header_text, e))?;
     let header = Header::parse(&fields.iter().map(|f| f.as_ref()).collect::<Vec<_>>())?;
+    Ok(CsvLayout {
+        header,
+        sep,
+        body_start: offset,
+        first_row: row + 1,
+    })
+}
 
-    let mut errors = RegisterErrors::default();
-    let mut seen: HashSet<Cow<str>> = HashSet::with_capacity(bytes.len() / 40);
+/// Reads data lines of a CSV register: `body` is a run of whole lines whose first is row
+/// `first_row`. Codes already in `seen` are duplicates; every problem goes to `errors`; good
+/// files go to `sink` only while there is no error. Returns the rows read.
+#[allow(clippy::too_many_arguments)]
+pub fn read_csv_rows<'a>(
+    layout: &CsvLayout,
+    body: &'a [u8],
+    first_row: usize,
+    catalog: &TermCatalog,
+    max_rows: usize,
+    seen: &mut HashSet<Cow<'a, str>>,
+    errors: &mut RegisterErrors,
+    sink: &mut impl FnMut(&str, FileRecord),
+) -> usize {
+    let (header, sep) = (&layout.header, layout.sep);
+    let mut fields: Vec<Cow<str>> = Vec::with_capacity(COLUMNS.len());
     let mut rows = 0usize;
-    for (index, raw) in lines {
-        let row = index + 1;
+    for (index, raw) in body.split(|b| *b == b'\n').enumerate() {
+        let row = first_row + index;
         let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
         if raw.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
         rows += 1;
-        if rows > limits.max_rows {
+        if rows > max_rows {
             errors.push(
                 row,
                 "riga",
                 "",
-                format!(
-                    "il registro supera {} righe: dividerlo in più file",
-                    limits.max_rows
-                ),
+                format!("il registro supera {max_rows} righe: dividerlo in più file"),
             );
             break;
         }
@@ -526,12 +559,38 @@ pub fn read_csv(
                 "codice della pratica ripetuto in questo registro",
             );
         }
-        if let Some((code, file)) = read_row(&header, catalog, row, refs, &mut errors)
+        if let Some((code, file)) = read_row(header, catalog, row, refs, errors)
             && errors.is_empty()
         {
             sink(code, file);
         }
     }
+    rows
+}
+
+/// Reads a CSV register (UTF-8 with or without BOM, `;` or `,` detected from the header), calling
+/// `sink` with the code and file of every good row. On any error the rows already handed to
+/// `sink` must be dropped by the caller: the result says whether the register is good.
+pub fn read_csv(
+    bytes: &[u8],
+    catalog: &TermCatalog,
+    limits: Limits,
+    mut sink: impl FnMut(&str, FileRecord),
+) -> Result<ReadSummary, RegisterErrors> {
+    let layout = csv_layout(bytes)?;
+    let body = &bytes[layout.body_start..];
+    let mut errors = RegisterErrors::default();
+    let mut seen: HashSet<Cow<str>> = HashSet::with_capacity(body.len() / 40);
+    let rows = read_csv_rows(
+        &layout,
+        body,
+        layout.first_row,
+        catalog,
+        limits.max_rows,
+        &mut seen,
+        &mut errors,
+        &mut sink,
+    );
     if errors.is_empty() {
         Ok(ReadSummary { rows })
     } else {

@@ -438,3 +438,22 @@ fn an_empty_register_has_no_window_and_empty_cells() {
     let c = compute(&[], &catalog(), sem("2022S1"), sem("2022S2"));
     assert!(c.iter().all(|(_, _, cell)| cell.parts.is_empty()));
 }
+
+#[test]
+fn engines_fed_apart_and_merged_equal_one_engine() {
+    let mut rng = Rng(7);
+    let files = random_register(&mut rng, 500);
+    let (a, b) = files.split_at(200);
+    let (from, to) = (sem("2020S1"), sem("2026S2"));
+    let mut left = Engine::new(&catalog(), from, to);
+    a.iter().for_each(|f| left.add(f));
+    let mut right = Engine::new(&catalog(), from, to);
+    b.iter().for_each(|f| right.add(f));
+    left.merge(right);
+    assert_eq!(left.natural_window(), natural_window(&files));
+    let merged = left.finish(&catalog());
+    let whole = compute(&files, &catalog(), from, to);
+    for ((_, _, x), (_, _, y)) in merged.iter().zip(whole.iter()) {
+        assert_eq!(x, y);
+    }
+}
