@@ -75,6 +75,10 @@ async fn an_authority_uploads_its_register_and_the_secretariat_validates_it() {
         errors.contains("procedimento") && errors.contains("31/02/2023"),
         "{errors}"
     );
+    client
+        .execute("document.getElementById('register-errors').scrollIntoView()", vec![])
+        .await
+        .unwrap();
     screenshot(&client, "monitoring-register-errors").await;
     // Nothing was saved.
     assert!(client.find(Locator::Css("#no-semesters")).await.is_ok());

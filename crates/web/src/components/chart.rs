@@ -52,6 +52,15 @@ pub fn LineChart(
     points: Vec<(String, Option<f64>)>,
     #[prop(default = Vec::new())] lines: Vec<RefLine>,
 ) -> impl IntoView {
+    if points.iter().all(|p| p.1.is_none()) {
+        return view! {
+            <figure class="chart mb-4" id=id>
+                <figcaption class="h6">{title}</figcaption>
+                <p class="text-muted">"Nessun dato da mostrare."</p>
+            </figure>
+        }
+        .into_any();
+    }
     let max = points
         .iter()
         .filter_map(|p| p.1)
@@ -176,4 +185,5 @@ pub fn LineChart(
             </table>
         </figure>
     }
+    .into_any()
 }
