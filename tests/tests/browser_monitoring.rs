@@ -76,7 +76,10 @@ async fn an_authority_uploads_its_register_and_the_secretariat_validates_it() {
         "{errors}"
     );
     client
-        .execute("document.getElementById('register-errors').scrollIntoView()", vec![])
+        .execute(
+            "document.getElementById('register-errors').scrollIntoView()",
+            vec![],
+        )
         .await
         .unwrap();
     screenshot(&client, "monitoring-register-errors").await;
