@@ -105,7 +105,9 @@ async fn the_generated_registers_match_the_engine() {
         .await
         .unwrap();
     assert!(!stored.is_empty());
-    let from = sem_of_period(affianca_domain::Period::parse("2021S1").unwrap());
+    let from = affianca_domain::monitoring::natural_window(&files)
+        .unwrap()
+        .0;
     let computed = compute(
         &files,
         &catalog.terms,

@@ -318,6 +318,9 @@ pub fn AuthorityMonitoring() -> impl IntoView {
         <section aria-labelledby="indicators-title" class="mb-5">
             <div class="d-flex flex-wrap align-items-center justify-content-between">
                 <h2 id="indicators-title" class="h3">"I miei indicatori"</h2>
+                <a id="by-procedure" href=move || format!("/monitoraggio/cruscotto?livello=authority&chiave={}", code.get())>
+                    "Per procedimento"
+                </a>
                 <div class="form-check form-switch mb-0">
                     <input class="form-check-input" type="checkbox" id="only-validated"
                         prop:checked=move || only_validated.get()
