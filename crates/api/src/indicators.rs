@@ -606,8 +606,10 @@ impl Cube {
             .into_iter()
             .filter(|(k, _)| !k.is_empty())
             .map(|(k, acc)| {
+                // An authority's targets apply to it and to its procedures.
                 let s = match child {
                     IndicatorLevel::Authority => self.settings_for(self.authority_index(&k)),
+                    _ if own.is_some() => settings.clone(),
                     _ => self.settings.clone(),
                 };
                 ScopeSummary {

@@ -499,35 +499,49 @@ pub async fn apply(
             .exec_without_returning(db)
             .await?;
     }
-    let missing: Vec<_> = periods
-        .iter()
+    let missing: Vec<Period> = periods
+        .into_iter()
         .filter(|p| !reports.contains_key(p))
-        .map(|p| semester_report::ActiveModel {
-            authority_code: Set(authority.to_owned()),
-            period: Set(p.to_string()),
-            status: Set(SemesterStatus::Draft.code().to_owned()),
-            comment: Set(None),
-            submitted_at: Set(None),
-            submitted_by: Set(None),
-            reviewed_at: Set(None),
-            reviewed_by: Set(None),
-            reopened: Set(false),
-            updated_at: Set(now),
-        })
         .collect();
-    if !missing.is_empty() {
-        semester_report::Entity::insert_many(missing)
-            .on_conflict(
-                OnConflict::columns([
-                    semester_report::Column::AuthorityCode,
-                    semester_report::Column::Period,
-                ])
-                .do_nothing()
-                .to_owned(),
-            )
-            .exec_without_returning(db)
-            .await?;
+    open_semesters(db, authority, &missing).await
+}
+
+/// A semester of an authority with no state yet: a draft.
+pub fn draft_report(authority: &str, period: Period) -> semester_report::ActiveModel {
+    semester_report::ActiveModel {
+        authority_code: Set(authority.to_owned()),
+        period: Set(period.to_string()),
+        status: Set(SemesterStatus::Draft.code().to_owned()),
+        comment: Set(None),
+        submitted_at: Set(None),
+        submitted_by: Set(None),
+        reviewed_at: Set(None),
+        reviewed_by: Set(None),
+        reopened: Set(false),
+        updated_at: Set(Utc::now()),
     }
+}
+
+/// Gives the semesters that have no state a draft one (those that have one keep it).
+pub async fn open_semesters(
+    db: &impl ConnectionTrait,
+    authority: &str,
+    periods: &[Period],
+) -> Result<(), DbErr> {
+    if periods.is_empty() {
+        return Ok(());
+    }
+    semester_report::Entity::insert_many(periods.iter().map(|p| draft_report(authority, *p)))
+        .on_conflict(
+            OnConflict::columns([
+                semester_report::Column::AuthorityCode,
+                semester_report::Column::Period,
+            ])
+            .do_nothing()
+            .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
     Ok(())
 }
 

@@ -974,28 +974,7 @@ pub async fn enter_measurements(
     store::apply(&txn, &a.istat_code, changes, Some(caller.user_id.0)).await?;
     if report.is_none() {
         // A table with no change still opens the semester (as a draft).
-        semester_report::Entity::insert(semester_report::ActiveModel {
-            authority_code: Set(a.istat_code.clone()),
-            period: Set(period.to_string()),
-            status: Set(SemesterStatus::Draft.code().to_owned()),
-            comment: Set(None),
-            submitted_at: Set(None),
-            submitted_by: Set(None),
-            reviewed_at: Set(None),
-            reviewed_by: Set(None),
-            reopened: Set(false),
-            updated_at: Set(Utc::now()),
-        })
-        .on_conflict(
-            sea_orm::sea_query::OnConflict::columns([
-                semester_report::Column::AuthorityCode,
-                semester_report::Column::Period,
-            ])
-            .do_nothing()
-            .to_owned(),
-        )
-        .exec_without_returning(&txn)
-        .await?;
+        store::open_semesters(&txn, &a.istat_code, &[period]).await?;
     }
     audit::record(
         &txn,
@@ -1097,18 +1076,7 @@ pub async fn semester_transition(
         .one(&txn)
         .await?
         .map(Into::into)
-        .unwrap_or_else(|| semester_report::ActiveModel {
-            authority_code: Set(a.istat_code.clone()),
-            period: Set(period.to_string()),
-            status: Set(SemesterStatus::Draft.code().to_owned()),
-            comment: Set(None),
-            submitted_at: Set(None),
-            submitted_by: Set(None),
-            reviewed_at: Set(None),
-            reviewed_by: Set(None),
-            reopened: Set(false),
-            updated_at: Set(now),
-        });
+        .unwrap_or_else(|| store::draft_report(&a.istat_code, period));
     let expected = current.status.code().to_owned();
     match t.action {
         SemesterAction::Submit => {
