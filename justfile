@@ -9,9 +9,11 @@ trunk_version := "0.21.14"
 default:
     @just --list
 
-# Build the web client and the server, then start on http://127.0.0.1:8080 with SQLite and demo data.
+# Build the web client and the server, then start on http://127.0.0.1:8080 with SQLite and demo data
+# (the demo accounts and a region-scale dataset: requests, activities, file registers; ~15 s the first time).
 run: web
     cargo build --release -p affianca-api
+    ./target/release/affianca seed-demo --scale region
     AFFIANCA_DEMO=1 ./target/release/affianca serve
 
 # The whole suite: formatting, lints, unit and API tests on SQLite (and on PostgreSQL when TEST_DATABASE_URL is set), browser test.
