@@ -703,6 +703,38 @@ async fn indicators_add_parts_up_at_every_level_and_each_caller_sees_their_scope
     )
     .await;
 
+    // The demo's pilot phase enables Bergamo and Brescia (and the province bodies).
+    let phases: Value = app.get("/api/v1/phases", &sec).await.json().await.unwrap();
+    let phase = phases.as_array().unwrap()[0]["id"].as_i64().unwrap();
+    let by_phase = json_of(
+        app.get(
+            &format!("/api/v1/indicators?level=phase&key={phase}&from=2023S1&to=2023S1"),
+            &sec,
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(point(&by_phase, "2023S1")["concluded_express"], 4);
+    let kids: Vec<&str> = by_phase["children"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kids,
+        vec!["016024", "017029"],
+        "children are the phase's authorities with data"
+    );
+    assert_problem(
+        app.get("/api/v1/indicators?level=phase&key=999999", &sec)
+            .await,
+        404,
+        "not_found",
+    )
+    .await;
+
     let csv = app
         .get(
             "/api/v1/indicators?level=region&from=2023S1&to=2023S1&format=csv",
