@@ -182,8 +182,9 @@ On the region-scale registers ($measurements semesters with data; all authoritie
 last one). Each response adds up the stored parts of every authority × procedure × semester in
 scope, per semester, with progress against the targets for the scope and for each child (the 12
 provinces; the 244 authorities of Bergamo). The measurements are held in memory as a compact
-cube (crates/api/src/indicators.rs), loaded at the first query and dropped when monitoring data
-changes; each answer computed from a cube is kept with it (a memo, at most 512 answers), so the
+cube (crates/api/src/indicators.rs), loaded at the first query and reloaded when the version of
+monitoring data in the database moved (each request reads that version: one indexed query, so that
+several servers on one database stay in step); each answer computed from a cube is kept with it (a memo, at most 512 answers), so the
 wrk figures below are answers repeated from memory after the warm-up. The cost of computing an
 answer is the second table: five distinct region-wide queries (\`from=2020S1\` … \`2022S1\`),
 one request each with curl, after the cube is loaded.

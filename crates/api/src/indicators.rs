@@ -2,8 +2,9 @@
 //! authority — always added up from the stored parts (total days / total files).
 //!
 //! All measurements (a few hundred thousand rows at region scale) are held in memory as a compact
-//! cube, loaded at the first query and dropped whenever monitoring data changes in this process;
-//! a query is then one pass over the cube, a few milliseconds, with no database round trip.
+//! cube, loaded at the first query and again after monitoring data changed;
+//! a query is then one pass over the cube, a few milliseconds. Every write bumps a version number
+//! in the database (in its transaction), so each server reloads when any server changed the data.
 
 use crate::entities::{
     authority, measurement, monitoring_target, phase, phase_authority, procedure, province,
@@ -50,6 +51,8 @@ struct Row {
 /// Every measurement, with what is needed to place it in any scope.
 #[derive(Debug, Default)]
 pub struct Cube {
+    /// The version of monitoring data it was loaded at (`monitoring::version`).
+    pub version: i64,
     pub authorities: Vec<Auth>,
     auth_index: HashMap<String, u32>,
     pub procedures: Vec<Proc>,
@@ -101,11 +104,18 @@ impl IndicatorCache {
         *self.0.write().unwrap_or_else(|e| e.into_inner()) = None;
     }
 
+    /// The cube of the current version of monitoring data (one indexed read), reloaded when any
+    /// server changed the data since it was loaded.
     pub async fn get(&self, db: &impl ConnectionTrait) -> Result<Arc<Cube>, DbErr> {
-        if let Some(c) = self.0.read().unwrap_or_else(|e| e.into_inner()).clone() {
+        let version = store::version(db).await?;
+        if let Some(c) = self.0.read().unwrap_or_else(|e| e.into_inner()).clone()
+            && c.version == version
+        {
             return Ok(c);
         }
-        let cube = Arc::new(Cube::load(db).await?);
+        let mut cube = Cube::load(db).await?;
+        cube.version = version;
+        let cube = Arc::new(cube);
         *self.0.write().unwrap_or_else(|e| e.into_inner()) = Some(cube.clone());
         Ok(cube)
     }

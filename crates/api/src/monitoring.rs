@@ -22,6 +22,47 @@ use std::collections::{BTreeSet, HashMap};
 
 pub const PROGRAMME: &str = "programme";
 
+/// The name of the version counter of monitoring data in `reference_versions`.
+pub const VERSION: &str = "monitoring";
+
+/// Counts a change of monitoring data, in the writer's transaction: every server sees the new
+/// version at its next query and reloads its indicator cube (crate::indicators).
+pub async fn bump_version(db: &impl ConnectionTrait) -> Result<(), DbErr> {
+    use crate::entities::reference_version;
+    use sea_orm::sea_query::{Expr, ExprTrait};
+    let res = reference_version::Entity::update_many()
+        .col_expr(
+            reference_version::Column::Version,
+            Expr::col(reference_version::Column::Version).add(1),
+        )
+        .filter(reference_version::Column::Name.eq(VERSION))
+        .exec(db)
+        .await?;
+    if res.rows_affected == 0 {
+        reference_version::Entity::insert(reference_version::ActiveModel {
+            name: Set(VERSION.to_owned()),
+            version: Set(1),
+        })
+        .on_conflict(
+            OnConflict::column(reference_version::Column::Name)
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+    }
+    Ok(())
+}
+
+/// The current version of monitoring data (0 before any change).
+pub async fn version(db: &impl ConnectionTrait) -> Result<i64, DbErr> {
+    use crate::entities::reference_version;
+    Ok(reference_version::Entity::find_by_id(VERSION.to_owned())
+        .one(db)
+        .await?
+        .map_or(0, |v| v.version))
+}
+
 /// The procedure catalog as the engine reads it (every procedure, active or not: old files may
 /// name a procedure since retired), with the task force of each.
 #[derive(Debug, Clone)]

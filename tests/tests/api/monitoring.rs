@@ -864,3 +864,26 @@ async fn indicators_add_parts_up_at_every_level_and_each_caller_sees_their_scope
     )
     .await;
 }
+
+/// Two servers on one database: what one writes, the other's dashboards show at once (each
+/// server's cube follows the version of monitoring data kept in the database).
+#[tokio::test]
+async fn a_second_server_sees_the_first_servers_changes() {
+    let app = spawn_app().await;
+    let other = affianca_tests::spawn_app_with(&[
+        ("DATABASE_URL", app.database.url.clone()),
+        (
+            "AFFIANCA_DATA_DIR",
+            app.database.dir.path().display().to_string(),
+        ),
+    ])
+    .await;
+    let sec = app.token_for(Role::Secretariat).await;
+    let url = "/api/v1/indicators?level=authority&key=016024&from=2023S1&to=2023S1";
+    let before = json_of(other.get(url, &sec).await, 200).await;
+    assert_eq!(point(&before, "2023S1")["started"], 0);
+    let register = format!("{HEADER}A1;PDC;2023-01-10;;2023-03-01;;;\n");
+    json_of(upload(&app, &sec, "016024", &register, false).await, 200).await;
+    let after = json_of(other.get(url, &sec).await, 200).await;
+    assert_eq!(point(&after, "2023S1")["started"], 1);
+}

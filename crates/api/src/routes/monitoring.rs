@@ -300,6 +300,7 @@ pub async fn import_register(
                 })),
         )
         .await?;
+        store::bump_version(&txn).await?;
         txn.commit().await?;
         cache.invalidate();
     }
@@ -470,6 +471,7 @@ pub async fn put_file(
         .one(&txn)
         .await?
         .ok_or_else(|| ApiError::not_found("La pratica"))?;
+    store::bump_version(&txn).await?;
     txn.commit().await?;
     cache.invalidate();
     let created = previous.is_none();
@@ -632,6 +634,7 @@ pub async fn delete_file(
             .details(serde_json::json!({"file": file_code})),
     )
     .await?;
+    store::bump_version(&txn).await?;
     txn.commit().await?;
     cache.invalidate();
     Ok(HttpResponse::NoContent().finish())
@@ -985,6 +988,7 @@ pub async fn enter_measurements(
             .details(serde_json::json!({"period": period, "rows_changed": changed})),
     )
     .await?;
+    store::bump_version(&txn).await?;
     txn.commit().await?;
     cache.invalidate();
     let out = semester_reports(db.get_ref(), &caller, &a, acc, Some(period)).await?;
@@ -1143,6 +1147,7 @@ pub async fn semester_transition(
     )
     .await?;
     notify_semester(&txn, &base, &a, period, t.action, comment).await?;
+    store::bump_version(&txn).await?;
     txn.commit().await?;
     cache.invalidate();
     let out = semester_reports(db.get_ref(), &caller, &a, acc, Some(period)).await?;
@@ -1397,6 +1402,7 @@ pub async fn put_settings(
             .details(serde_json::to_value(&s).unwrap_or_default()),
     )
     .await?;
+    store::bump_version(db.get_ref()).await?;
     cache.invalidate();
     Ok(HttpResponse::Ok().json(store::programme_settings(db.get_ref()).await?))
 }
@@ -1513,6 +1519,7 @@ pub async fn put_targets(
             .details(serde_json::to_value(&o).unwrap_or_default()),
     )
     .await?;
+    store::bump_version(db.get_ref()).await?;
     cache.invalidate();
     Ok(HttpResponse::Ok().json(targets_dto(db.get_ref(), &a.istat_code).await?))
 }
@@ -1551,6 +1558,7 @@ pub async fn delete_targets(
             .details(serde_json::json!({"removed": true})),
     )
     .await?;
+    store::bump_version(db.get_ref()).await?;
     cache.invalidate();
     Ok(HttpResponse::NoContent().finish())
 }
