@@ -136,14 +136,7 @@ pub fn LineChart(
                     .collect_view()}
                 {lines
                     .iter()
-                    .map(|l| {
-                        view! {
-                            <line class=format!("ref {}", l.class) x1=LEFT x2=W - RIGHT y1=y(l.value) y2=y(l.value)></line>
-                            <text class=format!("ref-label {}", l.class) x=W - RIGHT - 4.0 y=y(l.value) - 4.0 text-anchor="end">
-                                {format!("{} {}", l.label, it_number(l.value))}
-                            </text>
-                        }
-                    })
+                    .map(|l| view! { <line class=format!("ref {}", l.class) x1=LEFT x2=W - RIGHT y1=y(l.value) y2=y(l.value)></line> })
                     .collect_view()}
                 <path class="series" d=path fill="none"></path>
                 {points
@@ -167,6 +160,18 @@ pub fn LineChart(
                     })
                     .collect_view()}
             </svg>
+            // The reference lines named below the chart (labels on close lines would overlap).
+            <ul class="chart-legend list-inline small mb-0" aria-hidden="true">
+                {lines
+                    .iter()
+                    .map(|l| view! {
+                        <li class="list-inline-item">
+                            <span class=format!("legend-dash {}", l.class)></span>
+                            {format!("{} {}", l.label, it_number(l.value))}
+                        </li>
+                    })
+                    .collect_view()}
+            </ul>
             <table class="visually-hidden" id=table_id>
                 <caption>{format!("{title} ({unit}) per semestre")}</caption>
                 <thead>
