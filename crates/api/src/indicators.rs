@@ -198,10 +198,8 @@ impl Cube {
             if t.scope == PROGRAMME {
                 continue;
             }
-            if let Some(&a) = c.auth_index.get(&t.scope)
-                && let Some(o) = store::authority_override(db, &t.scope).await?
-            {
-                c.overrides.insert(a, o);
+            if let Some(&a) = c.auth_index.get(&t.scope) {
+                c.overrides.insert(a, store::override_of(&t));
             }
         }
         Ok(c)

@@ -6,12 +6,10 @@ use crate::entities::{
     measurement, measurement_change, monitoring_target, procedure, register_file, semester_report,
 };
 use affianca_domain::Period;
-use affianca_domain::dto::{
-    MeasurementSource, Milestone, MonitoringSettings, SemesterStatus, TargetOverride,
-};
+use affianca_domain::dto::{MeasurementSource, MonitoringSettings, SemesterStatus, TargetOverride};
 use affianca_domain::monitoring::{
     Computed, FileRecord, Parts, Sem, TermCatalog, compute, date_of_day, day_of_date,
-    natural_window, period_of_sem, sem_of_day, sem_of_period,
+    natural_window, period_of_sem, sem_of_day,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::OnConflict;
@@ -92,26 +90,24 @@ pub async fn programme_settings(db: &impl ConnectionTrait) -> Result<MonitoringS
     let row = monitoring_target::Entity::find_by_id(PROGRAMME.to_owned())
         .one(db)
         .await?;
-    let mut s = MonitoringSettings::default();
-    if let Some(r) = row {
-        apply_row(&mut s, &r);
-        if let Some(d) = r.lock_days {
-            s.lock_days = d.max(0) as u32;
-        }
+    let mut s = effective(
+        &MonitoringSettings::default(),
+        row.as_ref().map(override_of).as_ref(),
+    );
+    if let Some(d) = row.and_then(|r| r.lock_days) {
+        s.lock_days = d.max(0) as u32;
     }
     Ok(s)
 }
 
-fn apply_row(s: &mut MonitoringSettings, r: &monitoring_target::Model) {
-    if let Some(b) = r.baseline.as_deref().and_then(|b| Period::parse(b).ok()) {
-        s.baseline = b;
-    }
-    if let Some(m) = r
-        .milestones
-        .as_deref()
-        .and_then(|m| serde_json::from_str::<Vec<Milestone>>(m).ok())
-    {
-        s.milestones = m;
+/// The baseline and milestones a stored row sets (unset or unreadable fields set nothing).
+pub fn override_of(r: &monitoring_target::Model) -> TargetOverride {
+    TargetOverride {
+        baseline: r.baseline.as_deref().and_then(|b| Period::parse(b).ok()),
+        milestones: r
+            .milestones
+            .as_deref()
+            .and_then(|m| serde_json::from_str(m).ok()),
     }
 }
 
@@ -123,13 +119,8 @@ pub async fn authority_override(
     Ok(monitoring_target::Entity::find_by_id(authority.to_owned())
         .one(db)
         .await?
-        .map(|r| TargetOverride {
-            baseline: r.baseline.as_deref().and_then(|b| Period::parse(b).ok()),
-            milestones: r
-                .milestones
-                .as_deref()
-                .and_then(|m| serde_json::from_str(m).ok()),
-        }))
+        .as_ref()
+        .map(override_of))
 }
 
 /// The settings that apply to an authority: the programme's with its override on top.
@@ -623,9 +614,4 @@ pub async fn recompute(
         apply(db, authority, changes, user).await?;
     }
     Ok((computed, outcome))
-}
-
-/// A semester as a period index, for callers holding a [`Period`].
-pub fn sem(p: Period) -> Sem {
-    sem_of_period(p)
 }

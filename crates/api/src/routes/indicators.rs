@@ -369,12 +369,16 @@ pub async fn completeness(
     let cube = cache.get(db.get_ref()).await?;
     let vis = visible(db.get_ref(), &caller, &cube).await?;
     check_scope(&cube, &f, vis.as_ref())?;
-    let key = format!("completeness|{q:?}|{}", vis_key(vis.as_ref()));
-    let rows: Vec<CompletenessRow> = serde_json::from_str(&cube.memo(key, || {
-        let rows = cube.completeness(&f, vis.as_ref()).map_err(query_error)?;
-        serde_json::to_string(&rows).map_err(ApiError::internal)
-    })?)
-    .map_err(ApiError::internal)?;
+    if !csv {
+        // JSON answers are kept with the cube; the CSV is written from the rows each time.
+        let key = format!("completeness|{q:?}|{}", vis_key(vis.as_ref()));
+        let answer = cube.memo(key, || {
+            let rows = cube.completeness(&f, vis.as_ref()).map_err(query_error)?;
+            serde_json::to_string(&rows).map_err(ApiError::internal)
+        })?;
+        return Ok(json_response(&answer));
+    }
+    let rows = cube.completeness(&f, vis.as_ref()).map_err(query_error)?;
     if csv {
         let mut out = String::from(BOM);
         out.push_str(&line(&[
@@ -450,14 +454,19 @@ pub async fn rankings(
     let cube = cache.get(db.get_ref()).await?;
     let vis = visible(db.get_ref(), &caller, &cube).await?;
     check_scope(&cube, &f, vis.as_ref())?;
-    let key = format!("rankings|{q:?}|{}", vis_key(vis.as_ref()));
-    let rows: Vec<RankingRow> = serde_json::from_str(&cube.memo(key, || {
-        let rows = cube
-            .rankings(&f, vis.as_ref(), by, limit)
-            .map_err(query_error)?;
-        serde_json::to_string(&rows).map_err(ApiError::internal)
-    })?)
-    .map_err(ApiError::internal)?;
+    if !csv {
+        let key = format!("rankings|{q:?}|{}", vis_key(vis.as_ref()));
+        let answer = cube.memo(key, || {
+            let rows = cube
+                .rankings(&f, vis.as_ref(), by, limit)
+                .map_err(query_error)?;
+            serde_json::to_string(&rows).map_err(ApiError::internal)
+        })?;
+        return Ok(json_response(&answer));
+    }
+    let rows = cube
+        .rankings(&f, vis.as_ref(), by, limit)
+        .map_err(query_error)?;
     if csv {
         let mut out = String::from(BOM);
         out.push_str(&line(&[

@@ -27,6 +27,19 @@ use wasm_bindgen::JsCast;
 /// Who sees the programme-wide dashboards.
 pub const PROGRAMME_STAFF: [Role; 3] = [Role::Secretariat, Role::Coordinator, Role::Admin];
 
+/// A value refused before it is sent, shown like the server's 422.
+fn invalid(detail: String) -> ApiError {
+    ApiError::Problem(Box::new(affianca_domain::dto::Problem {
+        kind: String::new(),
+        title: "Dati non validi".into(),
+        status: 422,
+        detail: Some(detail),
+        code: "validation_failed".into(),
+        request_id: None,
+        errors: Vec::new(),
+    }))
+}
+
 fn days(v: Option<f64>) -> String {
     v.map_or_else(|| "—".to_owned(), it_number)
 }
@@ -386,17 +399,9 @@ fn AuthorityTargetsPanel(code: String, editable: bool, on_saved: Callback<()>) -
             let r = if body.baseline.is_none() && text.trim().is_empty() {
                 api::delete_authority_targets(&code.get_value()).await
             } else if body.baseline.is_none() {
-                Err(ApiError::Problem(Box::new(affianca_domain::dto::Problem {
-                    kind: String::new(),
-                    title: "Dati non validi".into(),
-                    status: 422,
-                    detail: Some(format!(
-                        "«{text}» non è un semestre: scrivere ad esempio 2022S1."
-                    )),
-                    code: "validation_failed".into(),
-                    request_id: None,
-                    errors: Vec::new(),
-                })))
+                Err(invalid(format!(
+                    "«{text}» non è un semestre: scrivere ad esempio 2022S1."
+                )))
             } else {
                 api::put_authority_targets(&code.get_value(), &body)
                     .await
@@ -1263,17 +1268,9 @@ fn TargetsForm(settings: MonitoringSettings, editable: bool) -> impl IntoView {
         saved.set(false);
         let num = |s: String| s.trim().replace(',', ".").parse::<f64>().unwrap_or(-1.0);
         let Ok(b) = affianca_domain::Period::parse(&baseline.get_untracked()) else {
-            failure.set(Some(ApiError::Problem(Box::new(
-                affianca_domain::dto::Problem {
-                    kind: String::new(),
-                    title: "Dati non validi".into(),
-                    status: 422,
-                    detail: Some("La baseline è un semestre come 2021S2.".into()),
-                    code: "validation_failed".into(),
-                    request_id: None,
-                    errors: Vec::new(),
-                },
-            ))));
+            failure.set(Some(invalid(
+                "La baseline è un semestre come 2021S2.".into(),
+            )));
             return;
         };
         let mut list = Vec::new();
