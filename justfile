@@ -4,6 +4,7 @@ set shell := ["bash", "-euo", "pipefail", "-c"]
 
 wasm_bindgen_version := "0.2.130"
 trunk_version := "0.21.14"
+schemathesis_version := "4.32.5"
 
 # List the recipes.
 default:
@@ -33,11 +34,12 @@ web: tools
     cd crates/web && npm ci --no-audit --no-fund --loglevel=error
     cd crates/web && PATH="$PWD/node_modules/.bin:$PATH" trunk build --release
 
-# Install the build tools a fresh machine lacks (wasm32 target, trunk, wasm-bindgen-cli); quick when present.
+# Install the build tools a fresh machine lacks (wasm32 target, trunk, wasm-bindgen-cli, schemathesis in target/tools/venv); quick when present.
 tools:
     rustup target list --installed | grep -q wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
     command -v trunk >/dev/null && trunk --version | grep -q "{{trunk_version}}" || cargo install trunk --version {{trunk_version}} --locked
     command -v wasm-bindgen >/dev/null && wasm-bindgen --version | grep -q "{{wasm_bindgen_version}}" || cargo install wasm-bindgen-cli --version {{wasm_bindgen_version}}
+    test -x target/tools/venv/bin/schemathesis && target/tools/venv/bin/schemathesis --version | grep -q "{{schemathesis_version}}" || (python3 -m venv target/tools/venv && target/tools/venv/bin/pip install -q --disable-pip-version-check schemathesis=={{schemathesis_version}})
 
 # Regenerate the committed OpenAPI document from the handlers.
 openapi:
