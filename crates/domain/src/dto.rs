@@ -300,7 +300,7 @@ pub struct AuditEvent {
     pub action: AuditAction,
     pub target_type: Option<String>,
     pub target_id: Option<String>,
-    /// Specifics of the action (never secrets).
+    /// Specifics of the action (never secrets); `{}` when there are none.
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub details: serde_json::Value,
     /// The address the request came from (the TCP peer).

@@ -65,7 +65,8 @@ fn event_dto(e: audit_event::Model) -> Option<AuditEvent> {
         details: e
             .details
             .and_then(|d| serde_json::from_str(&d).ok())
-            .unwrap_or(serde_json::Value::Null),
+            // The document promises an object: an action without specifics has an empty one.
+            .unwrap_or_else(|| serde_json::json!({})),
         ip_address: e.ip_address,
         request_id: e.request_id,
     })
