@@ -30,7 +30,7 @@ async fn assert_unavailable(started: Instant, res: Response, within: Duration) {
 
 /// With the database unreachable (a forwarder between the server and PostgreSQL, stopped),
 /// `/status`, logins and authenticated calls answer 503 problem+json with Retry-After within
-/// about three seconds (at once once the server knows), never a 500 after 10–20 s; when the
+/// about three seconds (at once, well under that, once the server knows), never a 500 after 10–20 s; when the
 /// database is back they answer 200 again, without a restart. PostgreSQL only.
 #[tokio::test]
 async fn an_unreachable_database_answers_a_fast_503_and_recovers() {
@@ -58,7 +58,7 @@ async fn an_unreachable_database_answers_a_fast_503_and_recovers() {
 
     proxy.stop();
     // The first requests find out (the pool gives up after 3 s) ...
-    let within = Duration::from_millis(4_500);
+    let within = Duration::from_millis(5_000);
     let t = Instant::now();
     assert_unavailable(t, list().await, within).await;
     let t = Instant::now();
@@ -66,7 +66,7 @@ async fn an_unreachable_database_answers_a_fast_503_and_recovers() {
     let t = Instant::now();
     assert_unavailable(t, status().await.unwrap(), within).await;
     // ... and from then on nothing waits.
-    let fast = Duration::from_millis(500);
+    let fast = Duration::from_millis(1_500);
     for _ in 0..3 {
         let t = Instant::now();
         assert_unavailable(t, status().await.unwrap(), fast).await;
