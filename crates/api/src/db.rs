@@ -192,6 +192,29 @@ pub async fn fail_fast(
 #[cfg(test)]
 mod tests {
     use super::SqliteSync;
+    use sea_orm::{ConnectionTrait, Statement};
+
+    async fn synchronous_of(sync: SqliteSync) -> i64 {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("s.db").display());
+        let db = super::connect_with(&url, 1, sync).await.unwrap();
+        let row = db
+            .query_one_raw(Statement::from_string(
+                db.get_database_backend(),
+                "PRAGMA synchronous",
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get_by_index::<i64>(0).unwrap()
+    }
+
+    #[tokio::test]
+    async fn the_setting_reaches_every_sqlite_connection() {
+        // 1 = NORMAL, 2 = FULL.
+        assert_eq!(synchronous_of(SqliteSync::Normal).await, 1);
+        assert_eq!(synchronous_of(SqliteSync::Full).await, 2);
+    }
 
     #[test]
     fn sqlite_synchronous_is_normal_unless_full_is_asked() {
