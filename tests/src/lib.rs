@@ -3,6 +3,7 @@
 //! set), with the reference data and the demo accounts, and gives a client to talk to it.
 
 pub mod browser;
+pub mod proxy;
 pub mod smtp;
 
 use affianca_api::config::Settings;
@@ -82,6 +83,16 @@ impl TestDatabase {
         }
     }
 
+    /// The same database for another server: its own (empty) data dir, and dropping it drops
+    /// nothing on PostgreSQL (the first owner does).
+    pub fn shared(&self) -> Self {
+        Self {
+            url: self.url.clone(),
+            dir: tempfile::tempdir().expect("temp dir"),
+            pg_database: None,
+        }
+    }
+
     /// A migrated connection with the reference data.
     pub async fn connect_seeded(&self) -> sea_orm::DatabaseConnection {
         let db = affianca_api::db::connect(&self.url, 4)
@@ -118,7 +129,25 @@ pub async fn spawn_app() -> TestApp {
 
 /// `spawn_app` with extra settings (`AFFIANCA_SMTP_URL`, …).
 pub async fn spawn_app_with(extra: &[(&'static str, String)]) -> TestApp {
-    let database = TestDatabase::new().await;
+    spawn_app_on(TestDatabase::new().await, extra).await
+}
+
+/// A second server on the database of another (`app.database`), with its own data dir: what
+/// several servers behind a load balancer share is the database and the JWT secret only.
+pub async fn spawn_second_app(database: &TestDatabase) -> TestApp {
+    spawn_second_app_with(database, &[]).await
+}
+
+/// [`spawn_second_app`] with extra settings.
+pub async fn spawn_second_app_with(
+    database: &TestDatabase,
+    extra: &[(&'static str, String)],
+) -> TestApp {
+    spawn_app_on(database.shared(), extra).await
+}
+
+/// Starts a server on `database` (its URL and data dir), with extra settings.
+pub async fn spawn_app_on(database: TestDatabase, extra: &[(&'static str, String)]) -> TestApp {
     let mut vars: HashMap<&str, String> = HashMap::from([
         ("DATABASE_URL", database.url.clone()),
         ("AFFIANCA_BIND", "127.0.0.1:0".to_owned()),

@@ -57,6 +57,9 @@ pub struct Settings {
     pub mail: Option<crate::mailer::MailConfig>,
     /// `AFFIANCA_PUBLIC_URL`: the address people use, for links in e-mails.
     pub public_url: String,
+    /// `AFFIANCA_FILE_STORE`: `local` or `database` (default: `database` on PostgreSQL, `local` on
+    /// SQLite); see `crate::file_store`.
+    pub file_store: crate::file_store::FileStoreKind,
 }
 
 impl Settings {
@@ -150,7 +153,12 @@ impl Settings {
         if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
             bail!("AFFIANCA_PUBLIC_URL must start with http:// or https://");
         }
+        let file_store = crate::file_store::FileStoreKind::parse(
+            non_empty("AFFIANCA_FILE_STORE").as_deref(),
+            &database_url,
+        )?;
         Ok(Self {
+            file_store,
             mail,
             public_url,
             bind,
@@ -199,6 +207,7 @@ mod tests {
             ("AFFIANCA_JWT_SECRET", "short"),
             ("AFFIANCA_LOG_FORMAT", "xml"),
             ("AFFIANCA_DB_MAX_CONNECTIONS", "0"),
+            ("AFFIANCA_FILE_STORE", "s3"),
         ] {
             let err = settings(&[(k, v)]).unwrap_err().to_string();
             assert!(err.contains(k), "{err}");

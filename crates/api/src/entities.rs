@@ -6,6 +6,7 @@ pub mod activity_entry;
 pub mod audit_event;
 pub mod authority;
 pub mod expert_profile;
+pub mod file_chunk;
 pub mod login_failure;
 pub mod measurement;
 pub mod measurement_change;

@@ -22,6 +22,9 @@ pub struct ApiError {
     pub retry_after_secs: Option<u64>,
     /// The cause of a 500, logged and never sent.
     pub source: Option<anyhow::Error>,
+    /// The database did not answer (a connection error, not a bug): the server's health flag
+    /// goes down until the database answers again (`crate::db::fail_fast`).
+    pub database_down: bool,
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -36,6 +39,7 @@ impl ApiError {
             errors: Vec::new(),
             retry_after_secs: None,
             source: None,
+            database_down: false,
         }
     }
 
@@ -148,11 +152,40 @@ impl ApiError {
         .detail(detail)
     }
 
-    /// 500: logs the cause and answers with a body that reveals nothing.
+    /// 503 + `Retry-After`: the database does not answer (down, unreachable, out of connections).
+    pub fn database_unavailable() -> Self {
+        let mut e = Self::service_unavailable(
+            "Il database non risponde in questo momento: riprovare tra qualche secondo.",
+        );
+        e.retry_after_secs = Some(crate::db::RETRY_AFTER_DOWN_SECS);
+        e.database_down = true;
+        e
+    }
+
+    /// 503 + `Retry-After`: SQLite stayed busy (another writer held the lock) beyond the busy
+    /// timeout. The database is up; the request can simply be repeated.
+    pub fn database_busy() -> Self {
+        let mut e = Self::service_unavailable(
+            "Il database è occupato da altre scritture: riprovare tra qualche secondo.",
+        );
+        e.retry_after_secs = Some(2);
+        e
+    }
+
+    /// 500: logs the cause and answers with a body that reveals nothing. A database error that
+    /// only says the database is unreachable or busy (wrapped in the cause) is a 503 instead.
     pub fn internal(source: impl Into<anyhow::Error>) -> Self {
+        let source = source.into();
+        if let Some(e) = source
+            .chain()
+            .find_map(|c| c.downcast_ref::<sea_orm::DbErr>())
+            .and_then(db_fault)
+        {
+            return e;
+        }
         let mut e = Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "Errore interno")
             .detail("Si è verificato un errore imprevisto. Riprovare più tardi; se persiste, comunicare l'X-Request-Id.");
-        e.source = Some(source.into());
+        e.source = Some(source);
         e
     }
 
@@ -185,8 +218,12 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        if let Some(source) = &self.source {
-            tracing::error!(error = ?source, "unexpected error");
+        // One line per error is written by the request span (`telemetry::request_span`, with the
+        // request id and the cause chain); the full chain and backtrace only the first time.
+        if let Some(source) = &self.source
+            && ERROR_LOG.first_time(&format!("{source:#}"))
+        {
+            tracing::error!(error = ?source, "unexpected error (details are logged once per distinct error)");
         }
         let mut res = HttpResponse::build(self.status);
         res.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
@@ -204,8 +241,84 @@ impl From<sea_orm::DbErr> for ApiError {
     fn from(e: sea_orm::DbErr) -> Self {
         match e {
             sea_orm::DbErr::RecordNotFound(_) => Self::not_found("L'elemento richiesto"),
-            other => Self::internal(other),
+            other => db_fault(&other).unwrap_or_else(|| Self::internal(other)),
         }
+    }
+}
+
+/// The 503 for a database error that is not a bug: the database is unreachable (pool timed out or
+/// closed, connection refused or reset, server shutting down, too many connections) or SQLite is
+/// still busy after its busy timeout. `None` for everything else (a 500).
+pub fn db_fault(e: &sea_orm::DbErr) -> Option<ApiError> {
+    use sea_orm::sqlx::Error as Sqlx;
+    use sea_orm::{DbErr, RuntimeErr};
+    let sqlx = match e {
+        DbErr::ConnectionAcquire(_) => return Some(ApiError::database_unavailable()),
+        DbErr::Conn(RuntimeErr::SqlxError(s))
+        | DbErr::Exec(RuntimeErr::SqlxError(s))
+        | DbErr::Query(RuntimeErr::SqlxError(s)) => s,
+        DbErr::Conn(_) => return Some(ApiError::database_unavailable()),
+        _ => return None,
+    };
+    match sqlx.as_ref() {
+        Sqlx::PoolTimedOut
+        | Sqlx::PoolClosed
+        | Sqlx::Io(_)
+        | Sqlx::Tls(_)
+        | Sqlx::WorkerCrashed => Some(ApiError::database_unavailable()),
+        Sqlx::Database(d) => {
+            let code = d.code()?;
+            // SQLite: SQLITE_BUSY (5) and its extended codes (517 BUSY_SNAPSHOT, 261
+            // BUSY_RECOVERY, 773 BUSY_TIMEOUT), SQLITE_LOCKED (6) and 262 LOCKED_SHAREDCACHE.
+            if let Ok(n) = code.parse::<i64>() {
+                return matches!(n & 0xff, 5 | 6).then(ApiError::database_busy);
+            }
+            // PostgreSQL: class 08 (connection exception), 57P01–57P03 (shutting down, cannot
+            // connect now), 53300 (too many connections).
+            (code.starts_with("08")
+                || matches!(code.as_ref(), "57P01" | "57P02" | "57P03" | "53300"))
+            .then(ApiError::database_unavailable)
+        }
+        _ => None,
+    }
+}
+
+/// Which unexpected errors have had their details logged: a bounded set of their texts, so a
+/// flood of the same 500 writes one backtrace, not one per request.
+pub struct ErrorLog {
+    seen: std::sync::Mutex<std::collections::HashSet<String>>,
+    capacity: usize,
+}
+
+/// The server's [`ErrorLog`].
+pub static ERROR_LOG: std::sync::LazyLock<ErrorLog> =
+    std::sync::LazyLock::new(|| ErrorLog::new(1024));
+
+impl ErrorLog {
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            seen: Default::default(),
+            capacity,
+        }
+    }
+
+    /// True the first time `text` is seen (keys are cut to 512 bytes). When the set is full it
+    /// is emptied, so new errors are still detailed and the memory stays bounded.
+    pub fn first_time(&self, text: &str) -> bool {
+        let mut end = text.len().min(512);
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        let key = &text[..end];
+        let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
+        if seen.contains(key) {
+            return false;
+        }
+        if seen.len() >= self.capacity {
+            seen.clear();
+        }
+        seen.insert(key.to_owned());
+        true
     }
 }
 
@@ -279,5 +392,110 @@ pub mod extractors {
                 "Il corpo della richiesta non è JSON valido: {other}"
             )),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{ApiError, ErrorLog};
+    use actix_web::ResponseError;
+    use actix_web::http::StatusCode;
+    use sea_orm::{ConnectionTrait, DbErr, TransactionTrait};
+
+    #[test]
+    fn each_distinct_error_is_detailed_once_in_a_bounded_set() {
+        let log = ErrorLog::new(3);
+        assert!(log.first_time("boom: disk full"));
+        assert!(!log.first_time("boom: disk full"));
+        assert!(!log.first_time("boom: disk full"));
+        assert!(log.first_time("other"));
+        assert!(log.first_time("third"));
+        assert_eq!(log.seen.lock().unwrap().len(), 3);
+        // Full: the set starts over instead of growing.
+        assert!(log.first_time("fourth"));
+        assert_eq!(log.seen.lock().unwrap().len(), 1);
+        // Long texts are keyed by their first 512 bytes, cut on a character boundary.
+        let long = "è".repeat(1000);
+        assert!(log.first_time(&long));
+        assert!(!log.first_time(&format!("{long}tail")));
+    }
+
+    fn assert_503(e: &ApiError, retry: u64) {
+        assert_eq!(e.status, StatusCode::SERVICE_UNAVAILABLE, "{e:?}");
+        assert_eq!(e.code, "service_unavailable");
+        assert_eq!(e.retry_after_secs, Some(retry));
+        let res = e.error_response();
+        let header = |name| res.headers().get(name).and_then(|v| v.to_str().ok());
+        assert_eq!(header("retry-after"), Some(retry.to_string().as_str()));
+        assert_eq!(header("content-type"), Some(super::PROBLEM_JSON));
+    }
+
+    #[test]
+    fn an_unreachable_database_is_a_503_and_a_bug_stays_a_500() {
+        let timeout = DbErr::ConnectionAcquire(sea_orm::ConnAcquireErr::Timeout);
+        let e = ApiError::from(timeout.clone());
+        assert_503(&e, crate::db::RETRY_AFTER_DOWN_SECS);
+        assert!(e.database_down);
+        let refused = DbErr::Conn(sea_orm::RuntimeErr::SqlxError(std::sync::Arc::new(
+            sea_orm::sqlx::Error::Io(std::io::ErrorKind::ConnectionRefused.into()),
+        )));
+        assert_503(&ApiError::from(refused), crate::db::RETRY_AFTER_DOWN_SECS);
+        let closed = DbErr::Query(sea_orm::RuntimeErr::SqlxError(std::sync::Arc::new(
+            sea_orm::sqlx::Error::PoolClosed,
+        )));
+        assert_503(&ApiError::from(closed), crate::db::RETRY_AFTER_DOWN_SECS);
+        // Also when a handler wrapped it as an internal error.
+        assert_503(
+            &ApiError::internal(anyhow::Error::new(timeout).context("loading")),
+            crate::db::RETRY_AFTER_DOWN_SECS,
+        );
+        // A bug is a 500.
+        let bug = ApiError::from(DbErr::Custom("no such column".into()));
+        assert_eq!(bug.status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(!bug.database_down);
+        let protocol = DbErr::Query(sea_orm::RuntimeErr::SqlxError(std::sync::Arc::new(
+            sea_orm::sqlx::Error::ColumnNotFound("x".into()),
+        )));
+        assert_eq!(
+            ApiError::from(protocol).status,
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
+    }
+
+    /// A real SQLite "database is locked": another connection holds the write lock past the
+    /// busy timeout. The answer is a 503 with Retry-After, never a 500.
+    #[tokio::test]
+    async fn sqlite_still_busy_after_the_timeout_is_a_503() {
+        use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("busy.db");
+        let opts = SqliteConnectOptions::new()
+            .filename(&file)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .busy_timeout(std::time::Duration::from_millis(50));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(2)
+            .connect_with(opts)
+            .await
+            .unwrap();
+        let db = sea_orm::SqlxSqliteConnector::from_sqlx_sqlite_pool(pool);
+        db.execute_unprepared("CREATE TABLE t (x INTEGER)")
+            .await
+            .unwrap();
+        let holder = db.begin().await.unwrap();
+        holder
+            .execute_unprepared("INSERT INTO t VALUES (1)")
+            .await
+            .unwrap();
+        let err = db
+            .execute_unprepared("INSERT INTO t VALUES (2)")
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("locked"), "{err}");
+        let e = ApiError::from(err);
+        assert_503(&e, 2);
+        assert!(!e.database_down, "busy is not down");
+        holder.rollback().await.unwrap();
     }
 }

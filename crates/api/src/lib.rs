@@ -4,12 +4,14 @@
 pub mod accounts;
 pub mod audit;
 pub mod auth;
+pub mod backup;
 pub mod config;
 pub mod csv;
 pub mod db;
 pub mod entities;
 pub mod error;
 pub mod extract;
+pub mod file_store;
 pub mod indicators;
 pub mod jobs;
 pub mod mailer;

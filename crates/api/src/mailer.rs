@@ -1,7 +1,8 @@
 //! The e-mail worker: sends the outbox through SMTP (`AFFIANCA_SMTP_URL`), with retries and
 //! exponential backoff. Several server processes may share one database: a message is claimed by
 //! a conditional update (`status = 'queued'` → `'sending'`), which only one process can win, and a
-//! claim that is never finished (the process died) expires after a lease and is retried.
+//! claim that is never finished (the process died) expires after a lease and is retried. Every
+//! attempt of one row carries the same `Message-ID` ([`message_id`]).
 
 use crate::entities::outbox;
 use chrono::{Duration, Utc};
@@ -160,9 +161,23 @@ pub async fn send_due(
     Ok(handled)
 }
 
+/// The `Message-ID` of an outbox row: the same for every attempt, so that a message sent again
+/// (the worker died after the SMTP server took it but before the row said `sent`; delivery is
+/// at least once) is recognisable as a duplicate by mail servers and clients. The sender's domain
+/// makes it globally unique, the row's id and creation time unique within it.
+pub fn message_id(m: &outbox::Model, from: &Mailbox) -> String {
+    format!(
+        "<outbox-{}-{}@{}>",
+        m.id,
+        m.created_at.timestamp(),
+        from.email.domain()
+    )
+}
+
 fn build(m: &outbox::Model, from: &Mailbox) -> Result<Message, String> {
     let to: Mailbox = m.recipient.parse().map_err(|e| format!("recipient: {e}"))?;
     Message::builder()
+        .message_id(Some(message_id(m, from)))
         .from(from.clone())
         .to(to)
         .subject(m.subject.clone())
@@ -173,7 +188,35 @@ fn build(m: &outbox::Model, from: &Mailbox) -> Result<Message, String> {
 
 #[cfg(test)]
 mod tests {
-    use super::backoff;
+    use super::{backoff, message_id};
+
+    #[test]
+    fn the_message_id_is_stable_per_outbox_row() {
+        let created = chrono::DateTime::from_timestamp(1_790_000_000, 0).unwrap();
+        let row = crate::entities::outbox::Model {
+            id: 42,
+            recipient: "a@esempio.it".into(),
+            subject: "s".into(),
+            body: "b".into(),
+            status: "queued".into(),
+            attempts: 3,
+            last_error: None,
+            next_attempt_at: created,
+            created_at: created,
+            sent_at: None,
+        };
+        let from = "Affianca <noreply@affianca.example.it>".parse().unwrap();
+        assert_eq!(
+            message_id(&row, &from),
+            "<outbox-42-1790000000@affianca.example.it>"
+        );
+        let later = crate::entities::outbox::Model {
+            attempts: 4,
+            status: "sending".into(),
+            ..row.clone()
+        };
+        assert_eq!(message_id(&later, &from), message_id(&row, &from));
+    }
 
     #[test]
     fn backoff_doubles_and_is_bounded() {

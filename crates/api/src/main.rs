@@ -16,7 +16,8 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// Affianca: the portal and REST API of Lombardy's PNRR technical-assistance programme.
 ///
 /// Configuration comes from environment variables (see README.md): AFFIANCA_BIND, DATABASE_URL,
-/// AFFIANCA_DATA_DIR, AFFIANCA_JWT_SECRET, AFFIANCA_LOG_FORMAT, AFFIANCA_WEB_DIR, AFFIANCA_DEMO.
+/// AFFIANCA_DATA_DIR, AFFIANCA_JWT_SECRET, AFFIANCA_LOG_FORMAT, AFFIANCA_WEB_DIR, AFFIANCA_DEMO,
+/// AFFIANCA_FILE_STORE, AFFIANCA_SQLITE_SYNCHRONOUS; deployment in docs/DEPLOY.md.
 #[derive(Debug, Parser)]
 #[command(name = "affianca", version)]
 struct Cli {
@@ -55,6 +56,22 @@ enum Command {
     },
     /// Print the OpenAPI document (JSON) to standard output.
     Openapi,
+    /// SQLite: write one archive (tar) with a consistent copy of the database (`VACUUM INTO`,
+    /// safe while the server runs), the stored files and the JWT secret. PostgreSQL: use
+    /// pg_dump (docs/DEPLOY.md).
+    Backup {
+        /// The archive to write (replaced atomically if it exists).
+        file: PathBuf,
+    },
+    /// SQLite: put back what `affianca backup` wrote, into AFFIANCA_DATA_DIR and the database
+    /// file of DATABASE_URL. Stop the server first.
+    Restore {
+        /// The archive written by `affianca backup`.
+        file: PathBuf,
+        /// Replace the database, the secret and the files of a data dir that is not empty.
+        #[arg(long)]
+        force: bool,
+    },
     /// File registers (pratiche), without a server or a database.
     Register {
         #[command(subcommand)]
@@ -123,6 +140,17 @@ fn main() -> anyhow::Result<()> {
         } => {
             let code = check_register(&file, from.as_deref(), to.as_deref(), json)?;
             std::process::exit(code)
+        }
+        Command::Restore { file, force } => {
+            let settings = Settings::from_env()?;
+            let summary = affianca_api::backup::restore(
+                settings.database_url.expose(),
+                &settings.data_dir,
+                &file,
+                force,
+            )?;
+            println!("restored from {}: {summary}", file.display());
+            Ok(())
         }
         command => tokio::runtime::Builder::new_multi_thread()
             .enable_all()
@@ -368,7 +396,18 @@ async fn run(command: Command) -> anyhow::Result<()> {
             .await?;
             println!("{report}");
         }
-        Command::Openapi | Command::Register { .. } => unreachable!("handled in main"),
+        Command::Backup { file } => {
+            let summary = affianca_api::backup::backup(
+                settings.database_url.expose(),
+                &settings.data_dir,
+                &file,
+            )
+            .await?;
+            println!("backup written to {}: {summary}", file.display());
+        }
+        Command::Openapi | Command::Register { .. } | Command::Restore { .. } => {
+            unreachable!("handled in main")
+        }
     }
     Ok(())
 }

@@ -76,6 +76,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .service(support_requests::transition)
             .service(support_requests::candidates)
             .service(support_requests::list_messages)
+            .service(support_requests::get_message)
             .service(support_requests::post_message)
             .service(reports::service_report)
             .service(monitoring::import_register)

@@ -29,6 +29,7 @@ pub struct AppState {
     pub keys: JwtKeys,
     pub registry: Registry,
     pub storage: Storage,
+    pub health: db::DbHealth,
     pub public_url: PublicUrl,
     pub indicators: crate::indicators::IndicatorCache,
 }
@@ -53,8 +54,14 @@ impl Application {
         )?;
         let registry = Registry::default();
         registry.snapshot(&db).await?;
-        let storage = Storage::new(&settings.data_dir);
+        let storage = Storage::build(settings.file_store, &settings.data_dir, &db);
+        let health = db::DbHealth::default();
+        tokio::spawn(db::watch(db.clone(), health.clone()));
+        if let Err(e) = storage.sweep_stale_uploads().await {
+            tracing::warn!(error = %e, "could not remove unfinished uploads");
+        }
         let state = AppState {
+            health,
             public_url: PublicUrl(settings.public_url.clone()),
             storage,
             db,
@@ -122,6 +129,7 @@ fn app(
         .app_data(web::Data::new(state.keys.clone()))
         .app_data(web::Data::new(state.registry.clone()))
         .app_data(web::Data::new(state.storage.clone()))
+        .app_data(web::Data::new(state.health.clone()))
         .app_data(web::Data::new(state.public_url.clone()))
         .app_data(web::Data::new(state.indicators.clone()))
         .app_data(
@@ -160,6 +168,7 @@ fn app(
                 }));
             }
         })
+        .wrap(from_fn(db::fail_fast))
         .wrap(Compress::default())
         .wrap(from_fn(telemetry::request_span))
 }

@@ -79,7 +79,19 @@ pub async fn request_span(
             }
             span.in_scope(|| {
                 if status >= 500 {
-                    tracing::error!(status, latency_ms, "request failed");
+                    // The one line per failed request: the cause's chain on one line, never the
+                    // backtrace (`ApiError::error_response` logs that once per distinct error).
+                    let api = res
+                        .response()
+                        .error()
+                        .and_then(|e| e.as_error::<crate::error::ApiError>());
+                    let cause = api
+                        .and_then(|e| e.source.as_ref())
+                        .map(|s| format!("{s:#}"))
+                        .or_else(|| res.response().error().map(|e| e.to_string()))
+                        .unwrap_or_default();
+                    let code = api.map(|e| e.code).unwrap_or("");
+                    tracing::error!(status, latency_ms, code, error = %cause, "request failed");
                 } else {
                     tracing::info!(status, latency_ms, "request served");
                 }

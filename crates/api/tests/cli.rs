@@ -199,6 +199,8 @@ fn every_command_has_help() {
         &["import-authorities", "--help"],
         &["migrate", "--help"],
         &["seed-demo", "--help"],
+        &["backup", "--help"],
+        &["restore", "--help"],
     ] {
         let out = Command::new(env!("CARGO_BIN_EXE_affianca"))
             .args(args)
@@ -210,4 +212,91 @@ fn every_command_has_help() {
             "{args:?}"
         );
     }
+}
+
+/// `affianca backup` then `affianca restore` into a new data dir: the database (with its users),
+/// the JWT secret and the stored files come back byte for byte; a data dir that is not empty is
+/// refused unless `--force`; PostgreSQL is pointed to pg_dump.
+#[test]
+fn backup_and_restore_round_trip_through_the_command_line() {
+    let old = tempfile::tempdir().unwrap();
+    let out = affianca(old.path(), &["seed-demo"], "");
+    assert!(out.status.success(), "{}", text(&out));
+    std::fs::write(old.path().join("jwt-secret"), "s".repeat(48)).unwrap();
+    let sha = "ab".to_owned() + &"0".repeat(62);
+    let shard = old.path().join("files").join("ab");
+    std::fs::create_dir_all(&shard).unwrap();
+    let bytes: Vec<u8> = (0..200_000_u32).map(|i| (i * 7 % 251) as u8).collect();
+    std::fs::write(shard.join(&sha), &bytes).unwrap();
+    // An upload still streaming in is not part of a backup.
+    std::fs::create_dir_all(old.path().join("files/tmp")).unwrap();
+    std::fs::write(old.path().join("files/tmp/partial"), b"half").unwrap();
+
+    let archive_dir = tempfile::tempdir().unwrap();
+    let archive = archive_dir.path().join("affianca.tar");
+    let out = affianca(old.path(), &["backup", archive.to_str().unwrap()], "");
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("1 stored files"), "{}", text(&out));
+
+    let new = tempfile::tempdir().unwrap();
+    let out = affianca(new.path(), &["restore", archive.to_str().unwrap()], "");
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(
+        std::fs::read(new.path().join("files/ab").join(&sha)).unwrap(),
+        bytes
+    );
+    assert_eq!(
+        std::fs::read_to_string(new.path().join("jwt-secret")).unwrap(),
+        "s".repeat(48)
+    );
+    assert!(!new.path().join("files/tmp").exists());
+    // The restored database opens, migrates and has the demo users.
+    let again = affianca(
+        new.path(),
+        &[
+            "user",
+            "add",
+            "--email",
+            affianca_api::seed::DEMO_USERS[0].0,
+            "--role",
+            "admin",
+            "--password-stdin",
+        ],
+        "una password lunga e sicura\n",
+    );
+    assert!(!again.status.success());
+    assert!(text(&again).contains("exist already"), "{}", text(&again));
+
+    // Not over data that is there, unless asked.
+    let refused = affianca(new.path(), &["restore", archive.to_str().unwrap()], "");
+    assert!(!refused.status.success());
+    assert!(text(&refused).contains("--force"), "{}", text(&refused));
+    let forced = affianca(
+        new.path(),
+        &["restore", "--force", archive.to_str().unwrap()],
+        "",
+    );
+    assert!(forced.status.success(), "{}", text(&forced));
+
+    // Not an archive of ours.
+    std::fs::write(archive_dir.path().join("x.tar"), b"nonsense").unwrap();
+    let empty = tempfile::tempdir().unwrap();
+    let bad = affianca(
+        empty.path(),
+        &[
+            "restore",
+            archive_dir.path().join("x.tar").to_str().unwrap(),
+        ],
+        "",
+    );
+    assert!(!bad.status.success());
+
+    let pg = Command::new(env!("CARGO_BIN_EXE_affianca"))
+        .args(["backup", "x.tar"])
+        .env("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none")
+        .env("AFFIANCA_DATA_DIR", empty.path())
+        .output()
+        .unwrap();
+    assert!(!pg.status.success());
+    assert!(text(&pg).contains("pg_dump"), "{}", text(&pg));
 }

@@ -176,3 +176,75 @@ async fn two_workers_on_one_database_send_each_message_once() {
         .unwrap();
     assert_eq!(sent.len(), 15);
 }
+
+/// The `Message-ID` header of a raw message.
+fn message_id_of(raw: &str) -> Option<String> {
+    raw.lines().find_map(|l| {
+        let (name, value) = l.split_once(':')?;
+        name.eq_ignore_ascii_case("message-id")
+            .then(|| value.trim().to_owned())
+    })
+}
+
+/// A message sent again (the worker died after the SMTP server took it, before the row said
+/// `sent`) carries the same Message-ID, so that it is recognisable as a duplicate.
+#[tokio::test]
+async fn a_message_sent_twice_has_the_same_message_id() {
+    let smtp = SmtpReceiver::start().await;
+    let database = TestDatabase::new().await;
+    let db = database.connect_seeded().await;
+    affianca_api::notify::enqueue_email(&db, "doppio@esempio.it", "Prova", "Testo")
+        .await
+        .unwrap();
+    affianca_api::notify::enqueue_email(&db, "altro@esempio.it", "Prova", "Testo")
+        .await
+        .unwrap();
+    let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(&smtp.url())
+        .unwrap()
+        .build();
+    let from = "Affianca <noreply@affianca.test>".parse().unwrap();
+    assert_eq!(mailer::send_due(&db, &transport, &from).await.unwrap(), 2);
+    // As after a crash between the delivery and the update: the row is due again.
+    outbox::Entity::update_many()
+        .col_expr(
+            outbox::Column::Status,
+            sea_orm::sea_query::Expr::value("queued"),
+        )
+        .col_expr(
+            outbox::Column::NextAttemptAt,
+            sea_orm::sea_query::Expr::value(chrono::Utc::now()),
+        )
+        .filter(outbox::Column::Recipient.eq("doppio@esempio.it"))
+        .exec(&db)
+        .await
+        .unwrap();
+    assert_eq!(mailer::send_due(&db, &transport, &from).await.unwrap(), 1);
+    let received = smtp.messages();
+    let ids: Vec<String> = received
+        .iter()
+        .filter(|m| m.to.iter().any(|t| t == "doppio@esempio.it"))
+        .map(|m| message_id_of(&m.data).expect("a Message-ID header"))
+        .collect();
+    assert_eq!(ids.len(), 2, "sent twice");
+    assert_eq!(ids[0], ids[1], "the same Message-ID both times");
+    let row = outbox::Entity::find()
+        .filter(outbox::Column::Recipient.eq("doppio@esempio.it"))
+        .one(&db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        ids[0],
+        format!(
+            "<outbox-{}-{}@affianca.test>",
+            row.id,
+            row.created_at.timestamp()
+        )
+    );
+    let other = received
+        .iter()
+        .find(|m| m.to.iter().any(|t| t == "altro@esempio.it"))
+        .and_then(|m| message_id_of(&m.data))
+        .expect("the other message's id");
+    assert_ne!(other, ids[0], "each row its own");
+}

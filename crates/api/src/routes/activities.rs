@@ -185,7 +185,7 @@ pub async fn list_activities(
     params(("id" = i64, Path, description = "Request id")),
     request_body = NewActivity,
     responses(
-        (status = 201, description = "Recorded", body = ActivityEntry),
+        (status = 201, description = "Recorded", body = ActivityEntry, headers(("Location" = String))),
         crate::openapi::BadRequest,
         crate::openapi::Unauthorized,
         crate::openapi::Forbidden,
@@ -262,7 +262,12 @@ pub async fn create_activity(
         .ok_or_else(|| ApiError::not_found("L'attività"))?;
     txn.commit().await?;
     let names = names(db.get_ref(), [caller.user_id.0]).await?;
-    Ok(HttpResponse::Created().json(dto(e, &names)))
+    Ok(HttpResponse::Created()
+        .insert_header((
+            actix_web::http::header::LOCATION,
+            format!("/api/v1/activities/{}", e.id),
+        ))
+        .json(dto(e, &names)))
 }
 
 /// The caller's own entry (404 for anyone else's).

@@ -86,7 +86,7 @@ pub struct AttachQuery {
         ("X-File-Name" = String, Header, description = "The file's name")),
     request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The file"),
     responses(
-        (status = 201, description = "Attached", body = Attachment),
+        (status = 201, description = "Attached", body = Attachment, headers(("Location" = String))),
         crate::openapi::Unauthorized,
         crate::openapi::Forbidden,
         crate::openapi::NotFound,
@@ -163,7 +163,15 @@ pub async fn upload_attachment(
         .ok_or_else(|| ApiError::not_found("L'allegato"))?;
     let out = dto(&txn, vec![row]).await?;
     txn.commit().await?;
-    Ok(HttpResponse::Created().json(&out[0]))
+    Ok(HttpResponse::Created()
+        .insert_header((
+            actix_web::http::header::LOCATION,
+            format!(
+                "/api/v1/support-requests/{}/attachments/{}",
+                r.id, out[0].id
+            ),
+        ))
+        .json(&out[0]))
 }
 
 /// The attachments of a request (not for observers; internal ones for staff only).

@@ -100,7 +100,7 @@ fn invitation_dto(t: action_token::Model) -> Option<Invitation> {
     params(("istat_code" = String, Path, description = "The authority", example = "016024")),
     request_body = InviteDelegateRequest,
     responses(
-        (status = 201, description = "Invitation sent", body = Invitation),
+        (status = 201, description = "Invitation sent; `Location` names it (for `DELETE`)", body = Invitation, headers(("Location" = String))),
         crate::openapi::BadRequest,
         crate::openapi::Unauthorized,
         crate::openapi::Forbidden,
@@ -173,9 +173,12 @@ pub async fn invite_delegate(
     )
     .await?;
     txn.commit().await?;
+    let location = format!("/api/v1/authorities/{code}/invitations/{}", row.id);
     let dto = invitation_dto(row)
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("invitation does not parse")))?;
-    Ok(HttpResponse::Created().json(dto))
+    Ok(HttpResponse::Created()
+        .insert_header((actix_web::http::header::LOCATION, location))
+        .json(dto))
 }
 
 /// Invitations of an authority, newest first (the representative or the secretariat).

@@ -376,7 +376,7 @@ async fn recompute_procedure(
     request_body = RegisterFileInput,
     responses(
         (status = 200, description = "Replaced", body = FileWrite),
-        (status = 201, description = "Created", body = FileWrite),
+        (status = 201, description = "Created", body = FileWrite, headers(("Location" = String))),
         crate::openapi::Unauthorized,
         crate::openapi::Forbidden,
         crate::openapi::NotFound,
@@ -467,7 +467,7 @@ pub async fn put_file(
             .details(serde_json::json!({"file": file_code})),
     )
     .await?;
-    let saved = register_file::Entity::find_by_id((a.istat_code.clone(), file_code))
+    let saved = register_file::Entity::find_by_id((a.istat_code.clone(), file_code.clone()))
         .one(&txn)
         .await?
         .ok_or_else(|| ApiError::not_found("La pratica"))?;
@@ -482,7 +482,18 @@ pub async fn put_file(
         semesters_locked: outcome.locked.into_iter().collect(),
     };
     Ok(if created {
-        HttpResponse::Created().json(out)
+        let mut location =
+            url::Url::parse("http://localhost/api/v1/authorities/").expect("a valid base");
+        location
+            .path_segments_mut()
+            .expect("a base with a path")
+            .pop_if_empty()
+            .push(&code)
+            .push("files")
+            .push(&file_code);
+        HttpResponse::Created()
+            .insert_header((actix_web::http::header::LOCATION, location.path()))
+            .json(out)
     } else {
         HttpResponse::Ok().json(out)
     })

@@ -7,8 +7,9 @@ use sea_orm::DatabaseConnection;
 
 /// Health of the service.
 ///
-/// `200` when the database answers; `503` problem when it does not. No authentication, so load
-/// balancers and uptime checks can call it.
+/// `200` when the database answers; `503` problem with `Retry-After` when it does not, within
+/// about three seconds (at once while the server already knows the database is down). No
+/// authentication, so load balancers and uptime checks can call it.
 #[utoipa::path(
     tag = "system",
     security(()),
@@ -26,8 +27,8 @@ pub async fn status(db: web::Data<DatabaseConnection>) -> Result<HttpResponse, A
             database: "ok".into(),
         }))
     } else {
-        Err(ApiError::service_unavailable(format!(
-            "Il database non risponde (versione {}).",
+        Err(ApiError::database_unavailable().detail(format!(
+            "Il database non risponde (versione {}): riprovare tra qualche secondo.",
             env!("CARGO_PKG_VERSION")
         )))
     }

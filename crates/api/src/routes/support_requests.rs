@@ -1650,6 +1650,41 @@ pub async fn list_messages(
     Ok(HttpResponse::Ok().json(out))
 }
 
+/// One message of a request's thread (an internal note only for staff, as in the thread).
+#[utoipa::path(
+    tag = "support-requests",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Request id"), ("message_id" = i64, Path, description = "Message id")),
+    responses(
+        (status = 200, description = "The message", body = Message),
+        crate::openapi::Unauthorized,
+        crate::openapi::NotFound,
+    )
+)]
+#[get("/support-requests/{id}/messages/{message_id}")]
+pub async fn get_message(
+    db: web::Data<DatabaseConnection>,
+    caller: Caller,
+    path: web::Path<(i64, i64)>,
+) -> ApiResult<HttpResponse> {
+    let (rid, mid) = path.into_inner();
+    let r = visible_request(db.get_ref(), &caller, rid).await?;
+    let m = request_message::Entity::find_by_id(mid)
+        .filter(request_message::Column::RequestId.eq(r.id))
+        .one(db.get_ref())
+        .await?
+        .filter(|m| !m.internal || is_staff(&caller))
+        .ok_or_else(|| ApiError::not_found("Il messaggio"))?;
+    let names = names(db.get_ref(), [m.author_id]).await?;
+    Ok(HttpResponse::Ok().json(Message {
+        id: m.id,
+        author: person(&names, m.author_id),
+        body: m.body,
+        internal: m.internal,
+        created_at: m.created_at,
+    }))
+}
+
 /// Write on a request's thread: the authority's users and programme staff who see the request
 /// (observers only read). Internal notes are for staff. The other parties are notified.
 #[utoipa::path(
@@ -1658,7 +1693,7 @@ pub async fn list_messages(
     params(("id" = i64, Path, description = "Request id")),
     request_body = NewMessage,
     responses(
-        (status = 201, description = "Posted", body = Message),
+        (status = 201, description = "Posted", body = Message, headers(("Location" = String))),
         crate::openapi::BadRequest,
         crate::openapi::Unauthorized,
         crate::openapi::Forbidden,
@@ -1740,11 +1775,16 @@ pub async fn post_message(
         notify::user(&txn, &base, uid, &notice).await?;
     }
     txn.commit().await?;
-    Ok(HttpResponse::Created().json(Message {
-        id,
-        author: person(&author, caller.user_id.0),
-        body: text.to_owned(),
-        internal: msg.internal,
-        created_at: now,
-    }))
+    Ok(HttpResponse::Created()
+        .insert_header((
+            actix_web::http::header::LOCATION,
+            format!("/api/v1/support-requests/{}/messages/{id}", r.id),
+        ))
+        .json(Message {
+            id,
+            author: person(&author, caller.user_id.0),
+            body: text.to_owned(),
+            internal: msg.internal,
+            created_at: now,
+        }))
 }

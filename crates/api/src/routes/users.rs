@@ -345,7 +345,7 @@ pub async fn get_user(
     params(("id" = i64, Path, description = "User id")),
     request_body = GrantRequest,
     responses(
-        (status = 201, description = "Granted", body = Grant),
+        (status = 201, description = "Granted; `Location` names the grant (for `DELETE`)", body = Grant, headers(("Location" = String))),
         crate::openapi::BadRequest,
         crate::openapi::Unauthorized,
         crate::openapi::Forbidden,
@@ -414,12 +414,17 @@ pub async fn add_grant(
     )
     .await?;
     tracing::info!(user_id = id, grant_id = gid, role = %rs.role, by = caller.user_id.0, "role granted");
-    Ok(HttpResponse::Created().json(Grant {
-        id: GrantId(gid),
-        role: rs.role,
-        scope: rs.scope,
-        granted_at: at,
-    }))
+    Ok(HttpResponse::Created()
+        .insert_header((
+            actix_web::http::header::LOCATION,
+            format!("/api/v1/users/{id}/grants/{gid}"),
+        ))
+        .json(Grant {
+            id: GrantId(gid),
+            role: rs.role,
+            scope: rs.scope,
+            granted_at: at,
+        }))
 }
 
 /// Revoke one of a user's grants (admin).
