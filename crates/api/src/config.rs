@@ -57,6 +57,9 @@ pub struct Settings {
     pub mail: Option<crate::mailer::MailConfig>,
     /// `AFFIANCA_PUBLIC_URL`: the address people use, for links in e-mails.
     pub public_url: String,
+    /// `AFFIANCA_TRUSTED_PROXIES`: the reverse proxies whose `X-Forwarded-For` gives the client's
+    /// address (for the login and password-reset limits and the audit log); empty: none.
+    pub trusted_proxies: crate::throttle::TrustedProxies,
 }
 
 impl Settings {
@@ -150,8 +153,13 @@ impl Settings {
         if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
             bail!("AFFIANCA_PUBLIC_URL must start with http:// or https://");
         }
+        let trusted_proxies = crate::throttle::TrustedProxies::parse(
+            &non_empty("AFFIANCA_TRUSTED_PROXIES").unwrap_or_default(),
+        )
+        .map_err(|e| anyhow::anyhow!("AFFIANCA_TRUSTED_PROXIES: {e}"))?;
         Ok(Self {
             mail,
+            trusted_proxies,
             public_url,
             bind,
             data_dir,

@@ -25,4 +25,5 @@ pub mod seed;
 pub mod startup;
 pub mod storage;
 pub mod telemetry;
+pub mod throttle;
 pub mod tokens;

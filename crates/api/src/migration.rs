@@ -18,6 +18,7 @@ mod m20261126_000012_activity_entries;
 mod m20261126_000013_request_attachments;
 mod m20261126_000014_request_list_index;
 mod m20261126_000015_monitoring;
+mod m20261129_000020_sessions_and_throttles;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000013_request_attachments::Migration),
             Box::new(m20261126_000014_request_list_index::Migration),
             Box::new(m20261126_000015_monitoring::Migration),
+            Box::new(m20261129_000020_sessions_and_throttles::Migration),
         ]
     }
 }

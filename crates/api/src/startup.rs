@@ -31,6 +31,8 @@ pub struct AppState {
     pub storage: Storage,
     pub public_url: PublicUrl,
     pub indicators: crate::indicators::IndicatorCache,
+    pub sessions: crate::auth::Sessions,
+    pub trusted_proxies: crate::throttle::TrustedProxies,
 }
 
 pub struct Application {
@@ -54,6 +56,7 @@ impl Application {
         let registry = Registry::default();
         registry.snapshot(&db).await?;
         let storage = Storage::new(&settings.data_dir);
+        let sessions = crate::auth::Sessions::new(db.clone());
         let state = AppState {
             public_url: PublicUrl(settings.public_url.clone()),
             storage,
@@ -61,6 +64,8 @@ impl Application {
             keys: JwtKeys::new(&secret),
             registry,
             indicators: Default::default(),
+            sessions,
+            trusted_proxies: settings.trusted_proxies.clone(),
         };
         tokio::spawn(crate::jobs::run(state.db.clone(), state.public_url.clone()));
         if let Some(mail) = settings.mail.clone() {
@@ -124,6 +129,8 @@ fn app(
         .app_data(web::Data::new(state.storage.clone()))
         .app_data(web::Data::new(state.public_url.clone()))
         .app_data(web::Data::new(state.indicators.clone()))
+        .app_data(web::Data::new(state.sessions.clone()))
+        .app_data(web::Data::new(state.trusted_proxies.clone()))
         .app_data(
             web::JsonConfig::default()
                 .limit(JSON_LIMIT)
