@@ -212,6 +212,19 @@ impl Drop for TestDatabase {
 }
 
 impl TestApp {
+    /// A second server on the same database and data directory, as two servers behind one load
+    /// balancer (its own caches, its own port).
+    pub async fn second_server(&self) -> TestApp {
+        spawn_app_with(&[
+            ("DATABASE_URL", self.database.url.clone()),
+            (
+                "AFFIANCA_DATA_DIR",
+                self.database.dir.path().display().to_string(),
+            ),
+        ])
+        .await
+    }
+
     /// A handle to the same server (address and client), for use in closures.
     pub fn clone_ref(&self) -> TestAppRef {
         TestAppRef {
@@ -254,6 +267,17 @@ impl TestApp {
             &serde_json::json!({"email": email, "password": password}),
         )
         .await
+    }
+
+    /// Logs in as a demo account from the client address `ip` (the server must trust the test
+    /// client as a proxy: `AFFIANCA_TRUSTED_PROXIES=127.0.0.1`).
+    pub async fn try_login_from(&self, ip: &str, email: &str, password: &str) -> Response {
+        self.request(Method::POST, "/api/v1/auth/login", None)
+            .header("x-forwarded-for", ip)
+            .json(&serde_json::json!({"email": email, "password": password}))
+            .send()
+            .await
+            .expect("request sent")
     }
 
     /// Logs in as a demo account and returns its tokens.

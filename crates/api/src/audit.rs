@@ -24,7 +24,7 @@ impl FromRequest for RequestMeta {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         ready(Ok(Self {
-            ip: req.peer_addr().map(|a| a.ip().to_string()),
+            ip: crate::throttle::client_ip(req),
             request_id: req.extensions().get::<RequestId>().map(|r| r.0.clone()),
         }))
     }

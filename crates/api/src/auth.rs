@@ -1,15 +1,38 @@
-//! Authentication: argon2id passwords, short-lived JWT access tokens carrying the caller's grants,
-//! and the [`Caller`] extractor every protected handler takes, so that no handler can forget to
-//! authenticate.
+//! Authentication: argon2id passwords, short-lived JWT access tokens, and the [`Caller`]
+//! extractor every protected handler takes, so that no handler can forget to authenticate.
+//!
+//! # Revocation is immediate
+//!
+//! An access token lives 15 minutes, but what it allows is decided on every request from the
+//! database, through [`Sessions`], a small per-server cache with a one-second lifetime:
+//!
+//! - the token carries the user's *session version* (`sv`), a counter in `users` bumped in the
+//!   transaction that ends the user's sessions (logout, password reset, removal as delegate or
+//!   representative, revocation of a grant by an admin — see [`end_sessions`]). A token whose
+//!   version is no longer the user's answers 401 `unauthenticated`; so does any token of a
+//!   disabled account;
+//! - the caller's grants are the ones in the database now, not the ones written in the token
+//!   (which are kept only as information for clients). So a grant removed in any other way (an
+//!   expert's task force changed, a coordinator removed) stops working just as fast, and a grant
+//!   added works at once, without waiting for the next refresh.
+//!
+//! Several servers may share one database: each keeps its own cache, and an entry is at most
+//! [`SESSION_CACHE_TTL`] old, so a change made through any server is seen by every server within
+//! that time. The server that made the change forgets its entries at once ([`Sessions::forget`]).
+//! The cost per request is one lookup in a hash map, plus two indexed queries per user and
+//! second at most.
 
 use crate::error::ApiError;
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 use affianca_domain::{IstatCode, ProvinceCode, Role, RoleScope, Scope, TaskForce, UserId};
+use futures_util::future::LocalBoxFuture;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
-use std::future::{Ready, ready};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 /// How long an access token lives.
 pub const ACCESS_TOKEN_SECONDS: u64 = 15 * 60;
@@ -68,8 +91,22 @@ struct Claims {
     sub: String,
     iat: u64,
     exp: u64,
-    /// Grants written `role@scope`, so that authorising a request needs no database round trip.
+    /// Grants written `role@scope` when the token was issued: information for clients only, the
+    /// server authorises with the grants in the database (see the module's documentation).
     grants: Vec<String>,
+    /// The user's session version when the token was issued (absent in tokens of older servers:
+    /// 0, the first version).
+    #[serde(default)]
+    sv: i64,
+}
+
+/// What a valid signature says: who, and from which session version.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TokenClaims {
+    pub user_id: UserId,
+    pub session_version: i64,
+    /// The grants written in the token (not used to authorise).
+    pub grants: Vec<RoleScope>,
 }
 
 /// Signing and verification keys for access tokens (HS256).
@@ -92,7 +129,12 @@ impl JwtKeys {
         }
     }
 
-    pub fn issue(&self, user_id: UserId, grants: &[RoleScope]) -> anyhow::Result<String> {
+    pub fn issue(
+        &self,
+        user_id: UserId,
+        session_version: i64,
+        grants: &[RoleScope],
+    ) -> anyhow::Result<String> {
         let now = chrono::Utc::now().timestamp().max(0) as u64;
         let claims = Claims {
             sub: user_id.0.to_string(),
@@ -102,6 +144,7 @@ impl JwtKeys {
                 .iter()
                 .map(|g| format!("{}@{}", g.role, g.scope))
                 .collect(),
+            sv: session_version,
         };
         Ok(jsonwebtoken::encode(
             &Header::new(Algorithm::HS256),
@@ -110,7 +153,7 @@ impl JwtKeys {
         )?)
     }
 
-    fn verify(&self, token: &str) -> Option<Caller> {
+    fn verify(&self, token: &str) -> Option<TokenClaims> {
         let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).ok()?;
         let grants = data
             .claims
@@ -121,8 +164,9 @@ impl JwtKeys {
                 RoleScope::new(Role::parse(role).ok()?, Scope::parse(scope).ok()?).ok()
             })
             .collect::<Option<Vec<_>>>()?;
-        Some(Caller {
+        Some(TokenClaims {
             user_id: UserId(data.claims.sub.parse().ok()?),
+            session_version: data.claims.sv,
             grants,
         })
     }
@@ -156,24 +200,185 @@ pub fn load_or_create_secret(
     Ok(secret.into_bytes())
 }
 
-/// Ends every session of these users: their refresh tokens are revoked, so no new access token
-/// is issued (one already issued lapses within [`ACCESS_TOKEN_SECONDS`]).
+/// Ends every session of these users, in the caller's transaction: their refresh tokens are
+/// revoked, so no new access token is issued, and their session version moves, so the access
+/// tokens already issued stop working at once (on every server within [`SESSION_CACHE_TTL`]).
 pub async fn end_sessions(
     db: &impl sea_orm::ConnectionTrait,
+    sessions: &Sessions,
     user_ids: impl IntoIterator<Item = i64>,
 ) -> Result<(), sea_orm::DbErr> {
     use crate::entities::refresh_token;
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+    let ids: Vec<i64> = user_ids.into_iter().collect();
+    if ids.is_empty() {
+        return Ok(());
+    }
     refresh_token::Entity::update_many()
         .col_expr(
             refresh_token::Column::RevokedAt,
             Expr::value(chrono::Utc::now()),
         )
-        .filter(refresh_token::Column::UserId.is_in(user_ids))
+        .filter(refresh_token::Column::UserId.is_in(ids.clone()))
         .filter(refresh_token::Column::RevokedAt.is_null())
         .exec(db)
         .await?;
+    bump_session_version(db, sessions, ids).await
+}
+
+/// Moves the session version of these users (in the caller's transaction), so that every access
+/// token issued to them so far stops working; their refresh tokens are left alone.
+pub async fn bump_session_version(
+    db: &impl sea_orm::ConnectionTrait,
+    sessions: &Sessions,
+    user_ids: impl IntoIterator<Item = i64>,
+) -> Result<(), sea_orm::DbErr> {
+    use crate::entities::user;
+    use sea_orm::{ColumnTrait, EntityTrait, ExprTrait, QueryFilter, sea_query::Expr};
+    let ids: Vec<i64> = user_ids.into_iter().collect();
+    if ids.is_empty() {
+        return Ok(());
+    }
+    user::Entity::update_many()
+        .col_expr(
+            user::Column::SessionVersion,
+            Expr::col(user::Column::SessionVersion).add(1),
+        )
+        .filter(user::Column::Id.is_in(ids.clone()))
+        .exec(db)
+        .await?;
+    sessions.forget(ids);
     Ok(())
+}
+
+/// How long a server trusts what it read about a user's sessions and grants. A revocation made
+/// through another server sharing the database is honoured within this time.
+pub const SESSION_CACHE_TTL: Duration = Duration::from_secs(1);
+
+/// Entries kept before the stale ones are swept.
+const SESSION_CACHE_SWEEP_AT: usize = 10_000;
+
+/// What the database says about a user now.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserSession {
+    pub session_version: i64,
+    pub active: bool,
+    pub grants: Arc<[RoleScope]>,
+}
+
+#[derive(Debug, Clone)]
+enum CacheEntry {
+    /// Read at `at`; `None` when the user does not exist.
+    Known {
+        at: Instant,
+        session: Option<UserSession>,
+    },
+    /// Changed through this server: read from the database, without caching, until `until` (so
+    /// that a read racing with the changing transaction cannot keep the old state).
+    Forgotten { until: Instant },
+}
+
+/// The per-server cache of users' session versions and grants (see the module's documentation).
+#[derive(Clone)]
+pub struct Sessions {
+    db: sea_orm::DatabaseConnection,
+    ttl: Duration,
+    entries: Arc<Mutex<HashMap<i64, CacheEntry>>>,
+}
+
+impl Sessions {
+    pub fn new(db: sea_orm::DatabaseConnection) -> Self {
+        Self::with_ttl(db, SESSION_CACHE_TTL)
+    }
+
+    pub fn with_ttl(db: sea_orm::DatabaseConnection, ttl: Duration) -> Self {
+        Self {
+            db,
+            ttl,
+            entries: Arc::default(),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<i64, CacheEntry>> {
+        // A panic while holding the lock cannot leave the map inconsistent (single inserts).
+        self.entries.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The users' sessions or grants changed through this server: read them again (and keep
+    /// reading them from the database for a moment, while the change commits).
+    pub fn forget(&self, user_ids: impl IntoIterator<Item = i64>) {
+        let until = Instant::now() + self.ttl * 2 + Duration::from_secs(1);
+        let mut entries = self.lock();
+        for id in user_ids {
+            entries.insert(id, CacheEntry::Forgotten { until });
+        }
+    }
+
+    /// The user's session as the database has it, at most [`SESSION_CACHE_TTL`] old; read again
+    /// when a token shows a version newer than the cached one.
+    pub async fn current(
+        &self,
+        user_id: i64,
+        at_least_version: i64,
+    ) -> Result<Option<UserSession>, sea_orm::DbErr> {
+        let now = Instant::now();
+        let cacheable = match self.lock().get(&user_id) {
+            Some(CacheEntry::Known { at, session })
+                if now.duration_since(*at) < self.ttl
+                    && session
+                        .as_ref()
+                        .is_none_or(|s| s.session_version >= at_least_version) =>
+            {
+                return Ok(session.clone());
+            }
+            Some(CacheEntry::Forgotten { until }) => now >= *until,
+            _ => true,
+        };
+        let session = load_session(&self.db, user_id).await?;
+        if cacheable {
+            let mut entries = self.lock();
+            if entries.len() >= SESSION_CACHE_SWEEP_AT {
+                let ttl = self.ttl;
+                entries.retain(|_, e| match e {
+                    CacheEntry::Known { at, .. } => now.duration_since(*at) < ttl,
+                    CacheEntry::Forgotten { until } => now < *until,
+                });
+            }
+            // A `forget` that came while reading wins.
+            if !matches!(entries.get(&user_id), Some(CacheEntry::Forgotten { until }) if Instant::now() < *until)
+            {
+                entries.insert(
+                    user_id,
+                    CacheEntry::Known {
+                        at: now,
+                        session: session.clone(),
+                    },
+                );
+            }
+        }
+        Ok(session)
+    }
+}
+
+async fn load_session(
+    db: &sea_orm::DatabaseConnection,
+    user_id: i64,
+) -> Result<Option<UserSession>, sea_orm::DbErr> {
+    use crate::entities::user;
+    use sea_orm::EntityTrait;
+    let Some(u) = user::Entity::find_by_id(user_id).one(db).await? else {
+        return Ok(None);
+    };
+    let grants = crate::routes::users::load_grants(db, user_id)
+        .await?
+        .into_iter()
+        .map(|(_, g, _)| g)
+        .collect();
+    Ok(Some(UserSession {
+        session_version: u.session_version,
+        active: u.active,
+        grants,
+    }))
 }
 
 /// `n` random bytes from the OS, base64url without padding.
@@ -262,12 +467,15 @@ impl Caller {
 
 impl FromRequest for Caller {
     type Error = ApiError;
-    type Future = Ready<Result<Self, Self::Error>>;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let Some(keys) = req.app_data::<web::Data<JwtKeys>>() else {
-            return ready(Err(ApiError::internal(anyhow::anyhow!(
-                "JwtKeys missing from app data"
+        let (Some(keys), Some(sessions)) = (
+            req.app_data::<web::Data<JwtKeys>>(),
+            req.app_data::<web::Data<Sessions>>(),
+        ) else {
+            return Box::pin(std::future::ready(Err(ApiError::internal(
+                anyhow::anyhow!("JwtKeys or Sessions missing from app data"),
             ))));
         };
         let token = req
@@ -279,11 +487,29 @@ impl FromRequest for Caller {
                     .or_else(|| v.strip_prefix("bearer "))
             })
             .map(str::trim);
-        let caller = token.and_then(|t| keys.verify(t));
-        if let Some(c) = &caller {
-            tracing::Span::current().record("caller_id", c.user_id.0);
-        }
-        ready(caller.ok_or_else(ApiError::unauthenticated))
+        let Some(claims) = token.and_then(|t| keys.verify(t)) else {
+            return Box::pin(std::future::ready(Err(ApiError::unauthenticated())));
+        };
+        tracing::Span::current().record("caller_id", claims.user_id.0);
+        let sessions = sessions.clone();
+        Box::pin(async move {
+            let session = sessions
+                .current(claims.user_id.0, claims.session_version)
+                .await?;
+            match session {
+                Some(s) if s.active && s.session_version == claims.session_version => Ok(Caller {
+                    user_id: claims.user_id,
+                    grants: s.grants.to_vec(),
+                }),
+                _ => {
+                    tracing::info!(
+                        user_id = claims.user_id.0,
+                        "access token refused: its session has ended"
+                    );
+                    Err(ApiError::unauthenticated())
+                }
+            }
+        })
     }
 }
 
@@ -299,16 +525,17 @@ mod tests {
     fn a_token_carries_user_and_grants() {
         let keys = JwtKeys::new(&[7u8; 32]);
         let token = keys
-            .issue(UserId(42), &[grant(Role::Observer, "province:BG")])
+            .issue(UserId(42), 3, &[grant(Role::Observer, "province:BG")])
             .unwrap();
-        let caller = keys.verify(&token).unwrap();
-        assert_eq!(caller.user_id, UserId(42));
-        assert_eq!(caller.grants, vec![grant(Role::Observer, "province:BG")]);
+        let claims = keys.verify(&token).unwrap();
+        assert_eq!(claims.user_id, UserId(42));
+        assert_eq!(claims.session_version, 3);
+        assert_eq!(claims.grants, vec![grant(Role::Observer, "province:BG")]);
     }
 
     #[test]
     fn a_token_signed_with_another_key_is_refused() {
-        let token = JwtKeys::new(&[1u8; 32]).issue(UserId(1), &[]).unwrap();
+        let token = JwtKeys::new(&[1u8; 32]).issue(UserId(1), 0, &[]).unwrap();
         assert!(JwtKeys::new(&[2u8; 32]).verify(&token).is_none());
         assert!(JwtKeys::new(&[2u8; 32]).verify("not.a.token").is_none());
     }

@@ -60,6 +60,9 @@ pub struct Settings {
     /// `AFFIANCA_FILE_STORE`: `local` or `database` (default: `database` on PostgreSQL, `local` on
     /// SQLite); see `crate::file_store`.
     pub file_store: crate::file_store::FileStoreKind,
+    /// `AFFIANCA_TRUSTED_PROXIES`: the reverse proxies whose `X-Forwarded-For` gives the client's
+    /// address (for the login and password-reset limits and the audit log); empty: none.
+    pub trusted_proxies: crate::throttle::TrustedProxies,
 }
 
 impl Settings {
@@ -157,9 +160,14 @@ impl Settings {
             non_empty("AFFIANCA_FILE_STORE").as_deref(),
             &database_url,
         )?;
+        let trusted_proxies = crate::throttle::TrustedProxies::parse(
+            &non_empty("AFFIANCA_TRUSTED_PROXIES").unwrap_or_default(),
+        )
+        .map_err(|e| anyhow::anyhow!("AFFIANCA_TRUSTED_PROXIES: {e}"))?;
         Ok(Self {
             file_store,
             mail,
+            trusted_proxies,
             public_url,
             bind,
             data_dir,

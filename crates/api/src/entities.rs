@@ -32,4 +32,5 @@ pub mod semester_report;
 pub mod stored_file;
 pub mod support_request;
 pub mod task_force;
+pub mod throttle_event;
 pub mod user;

@@ -27,4 +27,5 @@ pub mod seed;
 pub mod startup;
 pub mod storage;
 pub mod telemetry;
+pub mod throttle;
 pub mod tokens;

@@ -19,6 +19,7 @@ mod m20261126_000013_request_attachments;
 mod m20261126_000014_request_list_index;
 mod m20261126_000015_monitoring;
 mod m20261129_000001_file_chunks;
+mod m20261129_000020_sessions_and_throttles;
 
 pub struct Migrator;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000014_request_list_index::Migration),
             Box::new(m20261126_000015_monitoring::Migration),
             Box::new(m20261129_000001_file_chunks::Migration),
+            Box::new(m20261129_000020_sessions_and_throttles::Migration),
         ]
     }
 }

@@ -32,6 +32,8 @@ pub struct AppState {
     pub health: db::DbHealth,
     pub public_url: PublicUrl,
     pub indicators: crate::indicators::IndicatorCache,
+    pub sessions: crate::auth::Sessions,
+    pub trusted_proxies: crate::throttle::TrustedProxies,
 }
 
 pub struct Application {
@@ -60,6 +62,7 @@ impl Application {
         if let Err(e) = storage.sweep_stale_uploads().await {
             tracing::warn!(error = %e, "could not remove unfinished uploads");
         }
+        let sessions = crate::auth::Sessions::new(db.clone());
         let state = AppState {
             health,
             public_url: PublicUrl(settings.public_url.clone()),
@@ -68,6 +71,8 @@ impl Application {
             keys: JwtKeys::new(&secret),
             registry,
             indicators: Default::default(),
+            sessions,
+            trusted_proxies: settings.trusted_proxies.clone(),
         };
         tokio::spawn(crate::jobs::run(state.db.clone(), state.public_url.clone()));
         if let Some(mail) = settings.mail.clone() {
@@ -132,6 +137,8 @@ fn app(
         .app_data(web::Data::new(state.health.clone()))
         .app_data(web::Data::new(state.public_url.clone()))
         .app_data(web::Data::new(state.indicators.clone()))
+        .app_data(web::Data::new(state.sessions.clone()))
+        .app_data(web::Data::new(state.trusted_proxies.clone()))
         .app_data(
             web::JsonConfig::default()
                 .limit(JSON_LIMIT)

@@ -86,13 +86,17 @@ pub struct LoginRequest {
 pub struct TokenResponse {
     /// A JWT to send as `Authorization: Bearer …`; valid `expires_in` seconds.
     pub access_token: String,
-    /// Single use: exchange it at `/api/v1/auth/refresh` for a new pair.
-    pub refresh_token: String,
+    /// Single use: exchange it at `/api/v1/auth/refresh` for a new pair. Absent when the request
+    /// carried `X-Affianca-CSRF: 1` (browser clients): the refresh token is then only in the
+    /// `affianca_refresh` cookie (`HttpOnly`), out of the reach of scripts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
     pub token_type: String,
     pub expires_in: u64,
 }
 
-/// Body of `POST /api/v1/auth/refresh` and `POST /api/v1/auth/logout`.
+/// Body of `POST /api/v1/auth/refresh` and `POST /api/v1/auth/logout` (API clients; browser
+/// clients send no body and the `affianca_refresh` cookie instead).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
 pub struct RefreshRequest {

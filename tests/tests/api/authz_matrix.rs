@@ -505,18 +505,21 @@ fn cases() -> Vec<Case> {
         Case {
             op: "POST /api/v1/task-forces/{code}/coordinators",
             access: Roles(&[Role::Secretariat]),
-            request: |_, _| {
+            request: |ctx, _| {
                 Req::new(Method::POST, "/api/v1/task-forces/waste/coordinators")
-                    .body(json!({"user_id": 5}))
+                    .body(json!({"user_id": ctx.ids["spare"]}))
             },
         },
         Case {
             op: "DELETE /api/v1/task-forces/{code}/coordinators/{user_id}",
             access: Roles(&[Role::Secretariat]),
-            request: |_, _| {
+            request: |ctx, _| {
                 Req::new(
                     Method::DELETE,
-                    "/api/v1/task-forces/building_planning/coordinators/6",
+                    format!(
+                        "/api/v1/task-forces/building_planning/coordinators/{}",
+                        ctx.ids["spare"]
+                    ),
                 )
             },
         },
@@ -1122,16 +1125,26 @@ fn cases() -> Vec<Case> {
         Case {
             op: "POST /api/v1/users/{id}/grants",
             access: Roles(&[Role::Admin]),
-            request: |_, _| {
-                Req::new(Method::POST, "/api/v1/users/1/grants")
-                    .body(json!({"role": "observer", "scope": "province:MI"}))
+            request: |ctx, _| {
+                Req::new(
+                    Method::POST,
+                    format!("/api/v1/users/{}/grants", ctx.ids["spare"]),
+                )
+                .body(json!({"role": "observer", "scope": "province:CO"}))
             },
         },
         Case {
             op: "DELETE /api/v1/users/{id}/grants/{grant_id}",
             access: Roles(&[Role::Admin]),
-            // Grant 7 is the demo observer's (demo users are created in DEMO_USERS order).
-            request: |_, _| Req::new(Method::DELETE, "/api/v1/users/7/grants/7"),
+            request: |ctx, _| {
+                Req::new(
+                    Method::DELETE,
+                    format!(
+                        "/api/v1/users/{}/grants/{}",
+                        ctx.ids["spare"], ctx.ids["spare_grant"]
+                    ),
+                )
+            },
         },
     ]
 }
@@ -1191,16 +1204,56 @@ async fn every_operation_answers_each_role_as_the_matrix_says() {
     for role in Role::ALL {
         tokens.insert(role, app.token_for(role).await);
     }
+    // Refresh tokens of an account that is none of the callers: a logout ends the access tokens
+    // of the account's other logins too.
+    let admin_token = &tokens[&Role::Admin];
+    let res = app
+        .post_json(
+            "/api/v1/users",
+            Some(admin_token),
+            &json!({"email": "matrix-sessions@esempio.it", "full_name": "Sessioni", "password": "una password qualsiasi"}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
     let mut refresh = Vec::new();
     for _ in 0..(2 * (Role::ALL.len() + 1)) {
+        let res = app
+            .try_login("matrix-sessions@esempio.it", "una password qualsiasi")
+            .await;
+        assert_eq!(res.status(), 200);
         refresh.push(
-            app.login_tokens(affianca_tests::demo_email(Role::Secretariat))
+            res.json::<affianca_domain::dto::TokenResponse>()
                 .await
-                .refresh_token,
+                .unwrap()
+                .refresh_token
+                .expect("API clients get the refresh token in the body"),
         );
     }
     // Two registrations by someone who is none of the demo users, both with their protocol.
     let mut ids = HashMap::new();
+    // An account whose grants the grant and coordinator cases change: grants work from the
+    // database at once, so those cases must not touch the callers' own accounts.
+    {
+        let res = app
+            .post_json(
+                "/api/v1/users",
+                Some(admin_token),
+                &json!({"email": "matrix-grants@esempio.it", "full_name": "Ruoli", "password": "una password qualsiasi", "grants": [{"role": "observer", "scope": "province:MI"}]}),
+            )
+            .await;
+        assert_eq!(res.status(), 201);
+        let user = res.json::<Value>().await.unwrap();
+        ids.insert("spare", user["id"].as_i64().unwrap());
+        ids.insert("spare_grant", user["grants"][0]["id"].as_i64().unwrap());
+        let res = app
+            .post_json(
+                "/api/v1/task-forces/building_planning/coordinators",
+                Some(&tokens[&Role::Secretariat]),
+                &json!({"user_id": ids["spare"]}),
+            )
+            .await;
+        assert_eq!(res.status(), 204);
+    }
     for (key, istat, email) in [
         ("registration", "018001", "matrix-a@esempio.it"),
         ("registration_b", "018003", "matrix-b@esempio.it"),
@@ -1311,23 +1364,29 @@ async fn every_operation_answers_each_role_as_the_matrix_says() {
         invite(email.clone()).await;
         invitation_tokens.extend(emailed_tokens(&app, &admin, &email, "/invito/").await);
     }
-    for _ in 0..8 {
+    // Reset links of accounts that are none of the callers (a reset ends the account's sessions),
+    // one per account (the form sends at most 3 e-mails per address and hour).
+    let mut reset_tokens = Vec::new();
+    for i in 0..8 {
+        let email = format!("reset{i}@esempio.it");
+        let res = app
+            .post_json(
+                "/api/v1/users",
+                Some(&admin),
+                &json!({"email": email, "full_name": format!("Reset {i}"), "password": "una password qualsiasi"}),
+            )
+            .await;
+        assert_eq!(res.status(), 201);
         let res = app
             .post_json(
                 "/api/v1/auth/password-reset",
                 None,
-                &json!({"email": "coordinatore.edilizia@demo.affianca.it"}),
+                &json!({ "email": email }),
             )
             .await;
         assert_eq!(res.status(), 202);
+        reset_tokens.extend(emailed_tokens(&app, &admin, &email, "/reimposta-password/").await);
     }
-    let reset_tokens = emailed_tokens(
-        &app,
-        &admin,
-        "coordinatore.edilizia@demo.affianca.it",
-        "/reimposta-password/",
-    )
-    .await;
     assert_eq!((invitation_tokens.len(), reset_tokens.len()), (8, 8));
     let res = app
         .post_json(

@@ -21,5 +21,6 @@ mod openapi;
 mod phases;
 mod reports;
 mod scale;
+mod sessions;
 mod support_requests;
 mod users;

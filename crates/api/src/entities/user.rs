@@ -12,6 +12,8 @@ pub struct Model {
     pub password_hash: String,
     pub active: bool,
     pub created_at: DateTimeUtc,
+    /// Bumped whenever the user's sessions end: access tokens issued before stop working.
+    pub session_version: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

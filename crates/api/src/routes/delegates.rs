@@ -320,6 +320,7 @@ pub async fn preview_invitation(
 #[post("/invitations/{token}/accept")]
 pub async fn accept_invitation(
     db: web::Data<DatabaseConnection>,
+    sessions: web::Data<crate::auth::Sessions>,
     meta: RequestMeta,
     path: web::Path<String>,
     body: Body<AcceptInvitationRequest>,
@@ -404,6 +405,8 @@ pub async fn accept_invitation(
     )
     .await?;
     txn.commit().await?;
+    // An existing user's new grant works at once.
+    sessions.forget([user_id]);
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -452,7 +455,7 @@ pub async fn list_delegates(
 }
 
 /// Remove a delegate (the representative or the secretariat): the role goes, and their sessions
-/// end at once (refresh tokens revoked; an access token already issued lapses within 15 minutes).
+/// end at once (refresh tokens revoked; the access tokens already issued answer 401).
 #[utoipa::path(
     tag = "delegates",
     security(("bearer" = [])),
@@ -467,6 +470,7 @@ pub async fn list_delegates(
 #[delete("/authorities/{istat_code}/delegates/{user_id}")]
 pub async fn remove_delegate(
     db: web::Data<DatabaseConnection>,
+    sessions: web::Data<crate::auth::Sessions>,
     registry: web::Data<Registry>,
     caller: Caller,
     meta: RequestMeta,
@@ -485,7 +489,7 @@ pub async fn remove_delegate(
     if res.rows_affected == 0 {
         return Err(ApiError::not_found("Il delegato"));
     }
-    crate::auth::end_sessions(&txn, [user_id]).await?;
+    crate::auth::end_sessions(&txn, &sessions, [user_id]).await?;
     audit::record(
         &txn,
         &meta,
@@ -519,8 +523,10 @@ pub async fn remove_delegate(
     )
 )]
 #[put("/authorities/{istat_code}/representative")]
+#[allow(clippy::too_many_arguments)]
 pub async fn change_representative(
     db: web::Data<DatabaseConnection>,
+    sessions: web::Data<crate::auth::Sessions>,
     registry: web::Data<Registry>,
     base: web::Data<PublicUrl>,
     caller: Caller,
@@ -584,7 +590,8 @@ pub async fn change_representative(
         .filter(role_grant::Column::UserId.is_in(previous.clone()))
         .exec(&txn)
         .await?;
-    crate::auth::end_sessions(&txn, previous.clone()).await?;
+    crate::auth::end_sessions(&txn, &sessions, previous.clone()).await?;
+    sessions.forget([user_id]);
     let grant = RoleScope::new(
         Role::AuthorityRep,
         Scope::Authority(authority.istat_code.clone()),

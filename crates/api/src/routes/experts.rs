@@ -380,6 +380,7 @@ pub async fn get_expert(
 pub async fn update_expert(
     req: HttpRequest,
     db: web::Data<DatabaseConnection>,
+    sessions: web::Data<crate::auth::Sessions>,
     caller: Caller,
     meta: RequestMeta,
     path: web::Path<i64>,
@@ -469,6 +470,8 @@ pub async fn update_expert(
         .await?
         .ok_or_else(|| ApiError::not_found("L'esperto"))?;
     txn.commit().await?;
+    // Task forces changed: the expert's grants work (or stop working) at once.
+    sessions.forget([id]);
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, etag("expert", id, dto.version)))
         .json(dto))
@@ -494,6 +497,7 @@ pub async fn update_expert(
 #[post("/task-forces/{code}/coordinators")]
 pub async fn appoint_coordinator(
     db: web::Data<DatabaseConnection>,
+    sessions: web::Data<crate::auth::Sessions>,
     caller: Caller,
     meta: RequestMeta,
     path: web::Path<String>,
@@ -521,6 +525,7 @@ pub async fn appoint_coordinator(
     )
     .await?;
     txn.commit().await?;
+    sessions.forget([uid]);
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -539,6 +544,7 @@ pub async fn appoint_coordinator(
 #[delete("/task-forces/{code}/coordinators/{user_id}")]
 pub async fn remove_coordinator(
     db: web::Data<DatabaseConnection>,
+    sessions: web::Data<crate::auth::Sessions>,
     caller: Caller,
     meta: RequestMeta,
     path: web::Path<(String, i64)>,
@@ -555,6 +561,7 @@ pub async fn remove_coordinator(
     if res.rows_affected == 0 {
         return Err(ApiError::not_found("Il coordinatore"));
     }
+    sessions.forget([uid]);
     audit::record(
         db.get_ref(),
         &meta,

@@ -1,27 +1,41 @@
 //! "Password dimenticata": an e-mailed single-use link valid one hour. The answer never says
 //! whether the e-mail has an account.
+//!
+//! Limits, so that the form cannot be used to flood a mailbox or the outbox: at most
+//! [`MAX_EMAILS_PER_ADDRESS`] e-mails per address per hour (further requests get the same 202,
+//! and no e-mail), and at most [`MAX_REQUESTS_PER_IP`] requests per client IP per
+//! [`IP_WINDOW_MINUTES`] minutes (then 429 with `Retry-After`, whatever the address).
 
 use crate::audit::{self, Entry, RequestMeta};
 use crate::auth::password;
-use crate::entities::{login_failure, user};
+use crate::entities::{action_token, login_failure, user};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Body;
 use crate::notify::{self, PublicUrl};
+use crate::throttle;
 use crate::tokens;
 use actix_web::{HttpResponse, post, web};
 use affianca_domain::dto::{NewPasswordRequest, PasswordResetRequest};
 use affianca_domain::{AuditAction, UserId};
-use chrono::Duration;
+use chrono::{Duration, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait,
+};
 
 /// How long a reset link works.
 pub const RESET_MINUTES: i64 = 60;
+/// Reset e-mails sent to one address within an hour, at most.
+pub const MAX_EMAILS_PER_ADDRESS: u64 = 3;
+/// Requests from one IP address within [`IP_WINDOW_MINUTES`], at most.
+pub const MAX_REQUESTS_PER_IP: u64 = 20;
+pub const IP_WINDOW_MINUTES: i64 = 15;
 
 /// Ask for a password reset link.
 ///
 /// Always `202`: whether the e-mail has an account is not revealed. When it has, a link valid one
-/// hour is e-mailed to it.
+/// hour is e-mailed to it, at most 3 times per hour. More than 20 requests from one IP address
+/// within 15 minutes: 429 with `Retry-After`.
 #[utoipa::path(
     tag = "auth",
     security(()),
@@ -31,6 +45,7 @@ pub const RESET_MINUTES: i64 = 60;
         crate::openapi::BadRequest,
         crate::openapi::UnsupportedMediaType,
         crate::openapi::Unprocessable,
+        crate::openapi::TooManyRequests,
     )
 )]
 #[post("/auth/password-reset")]
@@ -41,11 +56,66 @@ pub async fn request_reset(
     body: Body<PasswordResetRequest>,
 ) -> ApiResult<HttpResponse> {
     let email = body.0.email.trim().to_lowercase();
+    let ip = meta.ip.clone().unwrap_or_else(|| "unknown".into());
+    let now = Utc::now();
+    let ip_window = now - Duration::minutes(IP_WINDOW_MINUTES);
+    let from_ip =
+        throttle::count_since(db.get_ref(), throttle::PASSWORD_RESET_IP, &ip, ip_window).await?;
+    if from_ip >= MAX_REQUESTS_PER_IP {
+        let oldest = throttle::edge_since(
+            db.get_ref(),
+            throttle::PASSWORD_RESET_IP,
+            &ip,
+            ip_window,
+            false,
+        )
+        .await?
+        .unwrap_or(now);
+        let wait = (oldest + Duration::minutes(IP_WINDOW_MINUTES) - now)
+            .num_seconds()
+            .max(1);
+        tracing::warn!("password reset refused: too many requests from this address");
+        return Err(ApiError::too_many_requests(
+            wait as u64,
+            format!(
+                "Troppe richieste di reimpostazione da questo indirizzo: riprovare tra {} minuti.",
+                (wait + 59) / 60
+            ),
+        ));
+    }
+    throttle::record(db.get_ref(), throttle::PASSWORD_RESET_IP, &ip).await?;
     let found = user::Entity::find()
         .filter(user::Column::Email.eq(&email))
         .one(db.get_ref())
         .await?
         .filter(|u| u.active);
+    // Links asked for through this form (not those created by the staff) within the hour.
+    let recent = match &found {
+        Some(u) => {
+            action_token::Entity::find()
+                .filter(action_token::Column::Purpose.eq(tokens::PASSWORD_RESET))
+                .filter(action_token::Column::UserId.eq(u.id))
+                .filter(action_token::Column::CreatedBy.is_null())
+                .filter(action_token::Column::CreatedAt.gt(now - Duration::hours(1)))
+                .count(db.get_ref())
+                .await?
+        }
+        None => 0,
+    };
+    let found = if recent >= MAX_EMAILS_PER_ADDRESS {
+        tracing::warn!("password reset e-mail not sent: enough sent to this address this hour");
+        audit::record(
+            db.get_ref(),
+            &meta,
+            Entry::new(AuditAction::PasswordResetRequested)
+                .actor_email(&email)
+                .details(serde_json::json!({"throttled": true})),
+        )
+        .await?;
+        return Ok(HttpResponse::Accepted().finish());
+    } else {
+        found
+    };
     if let Some(u) = found {
         let txn = db.begin().await?;
         let (secret, _) = tokens::create(
@@ -108,6 +178,7 @@ pub async fn request_reset(
 #[post("/auth/password-reset/{token}")]
 pub async fn reset_password(
     db: web::Data<DatabaseConnection>,
+    sessions: web::Data<crate::auth::Sessions>,
     meta: RequestMeta,
     path: web::Path<String>,
     body: Body<NewPasswordRequest>,
@@ -127,7 +198,7 @@ pub async fn reset_password(
         .filter(user::Column::Id.eq(user_id))
         .exec(&txn)
         .await?;
-    crate::auth::end_sessions(&txn, [user_id]).await?;
+    crate::auth::end_sessions(&txn, &sessions, [user_id]).await?;
     login_failure::Entity::delete_many()
         .filter(login_failure::Column::Email.eq(&t.email))
         .exec(&txn)

@@ -539,6 +539,7 @@ async fn submitted(
 #[post("/registrations/{id}/approve")]
 pub async fn approve_registration(
     db: web::Data<DatabaseConnection>,
+    sessions: web::Data<crate::auth::Sessions>,
     base: web::Data<PublicUrl>,
     caller: Caller,
     meta: RequestMeta,
@@ -587,6 +588,8 @@ pub async fn approve_registration(
     )
     .await?;
     txn.commit().await?;
+    // The new representative's grant works at once.
+    sessions.forget([r.user_id]);
     Ok(HttpResponse::Ok().json(dto))
 }
 

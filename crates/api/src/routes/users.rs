@@ -337,8 +337,8 @@ pub async fn get_user(
 
 /// Grant a role in a scope to a user (admin).
 ///
-/// Granting a role the user already holds in that scope answers 409. The new grant is in the
-/// user's next access token (at their next refresh, within 15 minutes).
+/// Granting a role the user already holds in that scope answers 409. The new grant works at once,
+/// with the access token the user already has.
 #[utoipa::path(
     tag = "users",
     security(("bearer" = [])),
@@ -358,6 +358,7 @@ pub async fn get_user(
 #[post("/users/{id}/grants")]
 pub async fn add_grant(
     db: web::Data<DatabaseConnection>,
+    sessions: web::Data<crate::auth::Sessions>,
     caller: Caller,
     meta: RequestMeta,
     path: web::Path<i64>,
@@ -399,6 +400,7 @@ pub async fn add_grant(
         Some(caller.user_id.0),
     )
     .await?;
+    sessions.forget([id]);
     let (gid, rs, at) = load_grants(db.get_ref(), id)
         .await?
         .into_iter()
@@ -429,8 +431,8 @@ pub async fn add_grant(
 
 /// Revoke one of a user's grants (admin).
 ///
-/// The user's refresh tokens are revoked too, so the lost role cannot be renewed; an access token
-/// already issued keeps it until it expires (at most 15 minutes).
+/// The user's sessions end: refresh tokens are revoked and the access tokens already issued stop
+/// working at once (401); the user logs in again with the grants left.
 #[utoipa::path(
     tag = "users",
     security(("bearer" = [])),
@@ -445,6 +447,7 @@ pub async fn add_grant(
 #[delete("/users/{id}/grants/{grant_id}")]
 pub async fn revoke_grant(
     db: web::Data<DatabaseConnection>,
+    sessions: web::Data<crate::auth::Sessions>,
     caller: Caller,
     meta: RequestMeta,
     path: web::Path<(i64, i64)>,
@@ -464,7 +467,7 @@ pub async fn revoke_grant(
     if deleted.rows_affected == 0 {
         return Err(ApiError::not_found("Il ruolo"));
     }
-    crate::auth::end_sessions(db.get_ref(), [id]).await?;
+    crate::auth::end_sessions(db.get_ref(), &sessions, [id]).await?;
     audit::record(
         db.get_ref(),
         &meta,
