@@ -251,29 +251,6 @@ impl Storage {
             .ok_or_else(|| sea_orm::DbErr::RecordNotFound("stored file just inserted".into()))
     }
 
-    /// The whole content of a stored file (for backups and tests; downloads stream).
-    pub async fn read_all(&self, sha256: &str) -> Result<Option<Vec<u8>>, ApiError> {
-        if let Some(db) = &self.db
-            && chunk_exists(db, sha256).await?
-        {
-            let mut out = Vec::new();
-            let mut seq = 0;
-            while let Some(c) = file_chunk::Entity::find_by_id((sha256.to_owned(), seq))
-                .one(db)
-                .await?
-            {
-                out.extend(c.data);
-                seq += 1;
-            }
-            return Ok(Some(out));
-        }
-        match tokio::fs::read(self.path_of(sha256)).await {
-            Ok(bytes) => Ok(Some(bytes)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(ApiError::internal(e)),
-        }
-    }
-
     /// Streams a stored file as a download with its content type and a safe file name.
     pub async fn download(
         &self,

@@ -104,3 +104,77 @@ pub async fn request_span(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::error::ApiError;
+    use actix_web::middleware::from_fn;
+    use actix_web::{App, HttpResponse, test, web};
+    use std::io::Write;
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Clone, Default)]
+    struct Buffer(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Buffer {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// The same 500 three times: three lines naming the request id and the cause, and the full
+    /// details (the Debug form, with its backtrace when enabled) only once.
+    #[actix_web::test]
+    async fn a_repeated_500_writes_one_line_each_and_its_details_once() {
+        let buffer = Buffer::default();
+        let writer = buffer.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        let _guard = tracing::subscriber::set_default(subscriber);
+        let app = test::init_service(
+            App::new()
+                .route(
+                    "/boom",
+                    web::get().to(|| async {
+                        Err::<HttpResponse, _>(ApiError::internal(
+                            anyhow::anyhow!("disk unplugged 7f3a").context("saving the register"),
+                        ))
+                    }),
+                )
+                .wrap(from_fn(super::request_span)),
+        )
+        .await;
+        for id in ["req-1", "req-2", "req-3"] {
+            let req = test::TestRequest::get()
+                .uri("/boom")
+                .insert_header(("x-request-id", id))
+                .to_request();
+            let res = test::call_service(&app, req).await;
+            assert_eq!(res.status(), 500);
+        }
+        let log = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
+        let failed: Vec<&str> = log
+            .lines()
+            .filter(|l| l.contains("request failed"))
+            .collect();
+        assert_eq!(failed.len(), 3, "{log}");
+        for (line, id) in failed.iter().zip(["req-1", "req-2", "req-3"]) {
+            assert!(line.contains(id), "{line}");
+            assert!(
+                line.contains("saving the register: disk unplugged 7f3a"),
+                "{line}"
+            );
+        }
+        let details = log
+            .lines()
+            .filter(|l| l.contains("details are logged once"))
+            .count();
+        assert_eq!(details, 1, "{log}");
+    }
+}

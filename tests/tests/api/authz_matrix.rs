@@ -722,6 +722,25 @@ fn cases() -> Vec<Case> {
             },
         },
         Case {
+            op: "GET /api/v1/support-requests/{id}/messages/{message_id}",
+            access: Scoped(&[
+                Role::AuthorityRep,
+                Role::Expert,
+                Role::Coordinator,
+                Role::Secretariat,
+                Role::Observer,
+            ]),
+            request: |ctx, _| {
+                Req::new(
+                    Method::GET,
+                    format!(
+                        "/api/v1/support-requests/{}/messages/{}",
+                        ctx.ids["sr_assigned"], ctx.ids["message"]
+                    ),
+                )
+            },
+        },
+        Case {
             op: "POST /api/v1/support-requests/{id}/messages",
             access: Acting {
                 allowed: &[
@@ -1482,6 +1501,18 @@ async fn every_operation_answers_each_role_as_the_matrix_says() {
         assert_eq!(res.status(), 201);
         ids.insert(
             "attachment",
+            res.json::<Value>().await.unwrap()["id"].as_i64().unwrap(),
+        );
+        let res = app
+            .post_json(
+                &format!("/api/v1/support-requests/{}/messages", ids["sr_assigned"]),
+                Some(rep),
+                &json!({"body": "Messaggio della matrice"}),
+            )
+            .await;
+        assert_eq!(res.status(), 201);
+        ids.insert(
+            "message",
             res.json::<Value>().await.unwrap()["id"].as_i64().unwrap(),
         );
         for key in ["activity", "activity_b"] {

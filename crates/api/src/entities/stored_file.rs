@@ -1,6 +1,7 @@
 use sea_orm::entity::prelude::*;
 
-/// Metadata of a file kept by `crate::storage` under `<data dir>/files/` by content hash.
+/// Metadata of a file kept by `crate::file_store` by content hash (under `<data dir>/files/` or in
+/// `file_chunks`).
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "stored_files")]
 pub struct Model {
