@@ -99,6 +99,26 @@ async fn the_secretariat_logs_in_searches_bergamo_and_opens_it() {
     client.goto(&app.url("/enti?provincia=BG")).await.unwrap();
     wait_for_text(&client, "#result-count", |t| t.contains("244")).await;
 
+    // No token within reach of scripts: the refresh token is in an HttpOnly cookie, the access
+    // token in memory.
+    let visible = client
+        .execute(
+            "return JSON.stringify(Object.assign({}, window.localStorage)) + ' ' + JSON.stringify(Object.assign({}, window.sessionStorage)) + ' ' + document.cookie",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let visible = visible.as_str().unwrap();
+    assert!(
+        !visible.contains("afr_") && !visible.contains("eyJ"),
+        "a token is readable by scripts: {visible}"
+    );
+    // A reload keeps the user signed in (silently, with the cookie).
+    client.refresh().await.unwrap();
+    let name = wait_for_text(&client, "#user-name", |t| !t.is_empty()).await;
+    assert!(name.contains("Giulia Bianchi"), "{name}");
+    wait_for_text(&client, "#result-count", |t| t.contains("244")).await;
+
     client
         .find(Locator::Css("#logout"))
         .await

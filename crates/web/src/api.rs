@@ -1,11 +1,14 @@
 //! All HTTP of the client: the REST API under `/api/v1`, over the domain DTOs.
 //!
-//! Token handling lives here too. The access token (a 15-minute JWT) is kept only in memory; the
-//! refresh token is kept in `localStorage` so that a reload stays signed in. The refresh token
-//! rotates: every refresh consumes it and returns a new one, so refreshes are single-flight (all
-//! callers that need a refresh at the same time wait for the same request), serialised across
-//! tabs with a Web Lock, and the refresh token is always read back from storage, which keeps
-//! several open tabs in step.
+//! Token handling lives here too. The access token (a 15-minute JWT) is kept only in memory. The
+//! refresh token never reaches this code: login, refresh and logout send `X-Affianca-CSRF: 1`, and
+//! the server keeps the refresh token in the `affianca_refresh` cookie (`HttpOnly`, `Secure`,
+//! `SameSite=Strict`, only sent to `/api/v1/auth`), which no script can read. A reload signs in
+//! again silently by calling refresh with the cookie; `localStorage` holds only a flag saying
+//! that there may be a session to resume (no token). The refresh token rotates: every refresh
+//! consumes it and sets a new cookie, so refreshes are single-flight (all callers that need a
+//! refresh at the same time wait for the same request) and serialised across tabs with a Web
+//! Lock, which keeps several open tabs (sharing the cookie) in step.
 //!
 //! Access tokens are refreshed a minute before they expire (timer) and, as a fallback, when a
 //! request answers 401: the request is then retried once. When the refresh token is refused the
@@ -19,8 +22,8 @@ use affianca_domain::dto::{
     AppointCoordinatorRequest, AuditEvent, Authority, CreateExpertRequest, CreateMeetingRequest,
     CreatePhaseRequest, CreateUserRequest, EnableAuthoritiesRequest, EnableAuthoritiesResult,
     ExpertProfile, FieldError, Grant, GrantRequest, LoginRequest, Me, Meeting, Page, Phase,
-    Problem, Procedure, ProgrammeStatus, Province, RefreshRequest, RsvpRequest, TaskForceInfo,
-    TokenResponse, UpdateExpertRequest, User,
+    Problem, Procedure, ProgrammeStatus, Province, RsvpRequest, TaskForceInfo, TokenResponse,
+    UpdateExpertRequest, User,
 };
 use affianca_domain::{
     AuditAction, AuthorityKind, GrantId, IstatCode, ProvinceCode, Role, TaskForce, UserId,
@@ -41,8 +44,12 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::js_sys::{Function, Promise, Reflect};
 
 const BASE: &str = "/api/v1";
-/// Where the refresh token is kept between visits.
-pub const REFRESH_TOKEN_KEY: &str = "affianca.refresh_token";
+/// A flag kept between visits: there may be a session (a refresh cookie) to resume. Not a token.
+pub const SESSION_HINT_KEY: &str = "affianca.session";
+/// Where earlier versions kept the refresh token itself: removed when found.
+const LEGACY_REFRESH_TOKEN_KEY: &str = "affianca.refresh_token";
+/// The header that lets the server use (and set) the refresh cookie.
+const CSRF_HEADER: &str = "X-Affianca-CSRF";
 /// The page size of the paginated lists (authorities, users, audit log).
 pub const PAGE_SIZE: u64 = 50;
 
@@ -143,13 +150,14 @@ fn storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok().flatten()
 }
 
-/// The refresh token kept from a previous visit, if any.
-pub fn stored_refresh_token() -> Option<String> {
-    storage()?
-        .get_item(REFRESH_TOKEN_KEY)
-        .ok()
-        .flatten()
-        .filter(|t| !t.is_empty())
+/// Whether a previous visit left a session to resume (its refresh token is in the cookie).
+pub fn has_session_hint() -> bool {
+    let Some(s) = storage() else {
+        return false;
+    };
+    // A refresh token left in storage by an earlier version goes, unused.
+    let _ = s.remove_item(LEGACY_REFRESH_TOKEN_KEY);
+    s.get_item(SESSION_HINT_KEY).ok().flatten().as_deref() == Some("1")
 }
 
 fn access_token() -> Option<String> {
@@ -163,7 +171,7 @@ pub fn set_on_session_expired(f: impl Fn() + 'static) {
 
 fn store_tokens(tokens: &TokenResponse) {
     if let Some(s) = storage() {
-        let _ = s.set_item(REFRESH_TOKEN_KEY, &tokens.refresh_token);
+        let _ = s.set_item(SESSION_HINT_KEY, "1");
     }
     AUTH.with(|a| {
         let mut a = a.borrow_mut();
@@ -207,10 +215,11 @@ fn schedule_refresh(delay: Duration) {
     });
 }
 
-/// Forgets both tokens and stops the refresh timer.
+/// Forgets the access token and the session flag, and stops the refresh timer (the refresh
+/// cookie is cleared by the server, at logout or when it refuses it).
 pub fn clear_tokens() {
     if let Some(s) = storage() {
-        let _ = s.remove_item(REFRESH_TOKEN_KEY);
+        let _ = s.remove_item(SESSION_HINT_KEY);
     }
     AUTH.with(|a| {
         let mut a = a.borrow_mut();
@@ -295,7 +304,7 @@ pub async fn refresh() -> Result<(), ApiError> {
 }
 
 /// Runs `f` holding the Web Lock `affianca.refresh`, so that tabs of the same browser refresh one
-/// at a time: the refresh token is single-use and shared through `localStorage`, and the server
+/// at a time: the refresh token is single-use and shared through the cookie, and the server
 /// revokes the whole login when a spent token is presented again. Without Web Locks, runs `f`
 /// directly.
 async fn with_cross_tab_lock<T, Fut: Future<Output = T>>(f: impl FnOnce() -> Fut) -> T {
@@ -343,13 +352,11 @@ fn lock_manager() -> Option<(JsValue, Function)> {
 }
 
 async fn do_refresh() -> Result<(), ApiError> {
-    // Read inside the lock: another tab may have just rotated it.
-    let Some(refresh_token) = stored_refresh_token() else {
-        clear_tokens();
-        return Err(ApiError::SessionExpired);
-    };
+    // The browser sends the cookie as it is now, inside the lock: another tab may have just
+    // rotated it.
     let resp = Request::post(&format!("{BASE}/auth/refresh"))
-        .json(&RefreshRequest { refresh_token })?
+        .header(CSRF_HEADER, "1")
+        .header("Accept", "application/json")
         .send()
         .await?;
     if resp.ok() {
@@ -492,6 +499,7 @@ pub async fn login(email: &str, password: &str) -> Result<(), ApiError> {
     };
     let resp = Request::post(&format!("{BASE}/auth/login"))
         .header("Accept", "application/json")
+        .header(CSRF_HEADER, "1")
         .json(&body)?
         .send()
         .await?;
@@ -500,16 +508,14 @@ pub async fn login(email: &str, password: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// Signs out: revokes the refresh token on the server (best effort) and forgets both tokens.
+/// Signs out: revokes the login on the server, which clears the cookie (best effort), and
+/// forgets the access token.
 pub async fn logout() {
-    if let Some(refresh_token) = stored_refresh_token() {
-        clear_tokens();
-        if let Ok(req) =
-            Request::post(&format!("{BASE}/auth/logout")).json(&RefreshRequest { refresh_token })
-        {
-            let _ = req.send().await;
-        }
-    }
+    clear_tokens();
+    let _ = Request::post(&format!("{BASE}/auth/logout"))
+        .header(CSRF_HEADER, "1")
+        .send()
+        .await;
     clear_tokens();
 }
 

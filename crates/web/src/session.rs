@@ -9,7 +9,7 @@ use leptos::task::spawn_local;
 /// Where the session stands.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AuthState {
-    /// A refresh token from an earlier visit is being exchanged.
+    /// The refresh cookie from an earlier visit is being exchanged.
     Checking,
     /// Signed in, with the user's profile.
     SignedIn(Box<User>),
@@ -28,9 +28,9 @@ pub struct Session {
 }
 
 impl Session {
-    /// Starts the session: resumes it from a stored refresh token, if there is one.
+    /// Starts the session: resumes it with the refresh cookie, if a previous visit signed in.
     pub fn start() -> Self {
-        let resuming = api::stored_refresh_token().is_some();
+        let resuming = api::has_session_hint();
         let state = RwSignal::new(if resuming {
             AuthState::Checking
         } else {
@@ -46,7 +46,7 @@ impl Session {
         session
     }
 
-    /// Exchanges the stored refresh token, then loads the profile.
+    /// Exchanges the refresh cookie, then loads the profile.
     pub async fn resume(self) {
         self.state.set(AuthState::Checking);
         let result = match api::refresh().await {
