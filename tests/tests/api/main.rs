@@ -10,6 +10,7 @@ mod catalog;
 mod delegates;
 mod errors;
 mod experts;
+mod hardening;
 mod import;
 mod jobs;
 mod mail;
