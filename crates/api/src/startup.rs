@@ -171,6 +171,7 @@ fn app(
             }
         })
         .wrap(from_fn(catch_panic))
+        .wrap(from_fn(refuse_control_characters_in_path))
         .wrap(Compress::default())
         .wrap(from_fn(security_headers))
         .wrap(from_fn(telemetry::request_span))
@@ -198,6 +199,45 @@ pub async fn catch_panic(
             Err(ApiError::internal(anyhow::anyhow!("handler panicked: {what}")).into())
         }
     }
+}
+
+/// Whether the path, percent-decoded, holds a control character (`%00`, `%0A`, `%C2%85`, …).
+fn path_has_control_characters(path: &str) -> bool {
+    let bytes = path.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| char::from(b).to_digit(16);
+        if bytes[i] == b'%'
+            && let (Some(h), Some(l)) = (
+                bytes.get(i + 1).copied().and_then(hex),
+                bytes.get(i + 2).copied().and_then(hex),
+            )
+        {
+            // Two hex digits: at most 255.
+            #[allow(clippy::cast_possible_truncation)]
+            decoded.push((h * 16 + l) as u8);
+            i += 3;
+        } else {
+            decoded.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&decoded)
+        .chars()
+        .any(char::is_control)
+}
+
+/// Middleware: a path with a control character names nothing (404), and never reaches a handler
+/// (NUL breaks PostgreSQL).
+pub async fn refuse_control_characters_in_path(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody + 'static>, actix_web::Error> {
+    if path_has_control_characters(req.path()) {
+        return Err(ApiError::not_found("Questo indirizzo").into());
+    }
+    next.call(req).await
 }
 
 /// The browser security headers, worked out once at start: the client's Content-Security-Policy
@@ -419,6 +459,20 @@ mod tests {
         assert!(!csp.contains("unsafe-inline"));
         assert!(policy.hsts);
         assert!(!SecurityPolicy::new(None, "http://localhost:8080").hsts);
+    }
+
+    #[test]
+    fn control_characters_in_paths_are_seen_through_percent_encoding() {
+        assert!(path_has_control_characters(
+            "/api/v1/authorities/016024/files/A%00B"
+        ));
+        assert!(path_has_control_characters("/x/%0a"));
+        assert!(path_has_control_characters("/x/%C2%85"));
+        assert!(!path_has_control_characters(
+            "/api/v1/authorities/016024/files/A%20B"
+        ));
+        assert!(!path_has_control_characters("/enti/016024"));
+        assert!(!path_has_control_characters("/x/%zz%"));
     }
 
     #[test]

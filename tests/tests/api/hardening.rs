@@ -571,3 +571,22 @@ async fn dates_far_from_the_programme_are_refused() {
         "nothing of the bad register was saved"
     );
 }
+
+#[tokio::test]
+async fn control_characters_in_paths_are_never_a_server_error() {
+    let app = spawn_app().await;
+    let sec = app.token_for(Role::Secretariat).await;
+    for path in [
+        "/api/v1/authorities/01%0024",
+        "/api/v1/authorities/%00/programme-status",
+        "/api/v1/authorities/016024/files/A%00B",
+        "/api/v1/authorities/%00/files",
+        "/api/v1/authorities/016024/semesters/2023S1%00/history",
+        "/api/v1/invitations/afi_%00",
+        "/api/v1/task-forces/wa%00ste/coordinators",
+        "/api/v1/authorities/016024/targets%00",
+    ] {
+        let res = app.get(path, &sec).await;
+        assert!(res.status().is_client_error(), "{path}: {}", res.status());
+    }
+}
