@@ -90,6 +90,11 @@ pub async fn browser(driver: &Driver, profile: &Path) -> Client {
             ]
         }),
     );
+    // The console, for [`console_messages`].
+    caps.insert(
+        "goog:loggingPrefs".into(),
+        serde_json::json!({"browser": "ALL"}),
+    );
     ClientBuilder::rustls()
         .expect("tls")
         .capabilities(caps)
@@ -188,4 +193,38 @@ pub async fn log_in_demo(client: &Client, app_url: &str, email: &str, name: &str
 pub async fn log_out(client: &Client) {
     click(client, "#logout").await;
     wait_for(client, "#login-submit").await;
+}
+
+/// The browser console's messages since the last call (chromedriver's log endpoint), such as
+/// "Refused to execute inline script because it violates the following Content Security Policy".
+pub async fn console_messages(driver: &Driver, client: &Client) -> Vec<String> {
+    let session = client
+        .session_id()
+        .await
+        .expect("session id")
+        .expect("a session");
+    let res: serde_json::Value = reqwest::Client::new()
+        .post(format!("{}/session/{session}/se/log", driver.url))
+        .json(&serde_json::json!({"type": "browser"}))
+        .send()
+        .await
+        .expect("chromedriver answers")
+        .json()
+        .await
+        .expect("a log");
+    res["value"]
+        .as_array()
+        .map(|entries| {
+            entries
+                .iter()
+                .map(|e| {
+                    format!(
+                        "{} {}",
+                        e["level"].as_str().unwrap_or_default(),
+                        e["message"].as_str().unwrap_or_default()
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }

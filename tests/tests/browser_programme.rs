@@ -3,7 +3,8 @@
 //! directory filters by it, keeping the filter in the URL.
 
 use affianca_tests::browser::{
-    browser, click, log_in_demo as log_in, screenshot, start_driver, wait_for, wait_for_text,
+    browser, click, log_in_demo as log_in, log_out, screenshot, start_driver, wait_for,
+    wait_for_text,
 };
 use affianca_tests::{spawn_app, workspace_root};
 use fantoccini::{Client, Locator};
@@ -73,12 +74,10 @@ async fn the_authority_page_and_the_directory_show_who_may_ask_for_support() {
         .unwrap();
     screenshot(&client, "prog-01-authority-status").await;
 
-    // An authority without a registration may not.
+    // Another authority's standing is not the mayor's to see (DOMAIN.md §2).
     client.goto(&app.url("/enti/016025")).await.unwrap();
-    let may = wait_for_text(&client, "#may-request-support", |t| t.contains(':')).await;
-    assert!(may.contains("Può chiedere supporto: no"), "{may}");
-    wait_for(&client, "[data-testid=no-phases]").await;
-    screenshot(&client, "prog-02-authority-no-support").await;
+    let note = wait_for_text(&client, "#programme-status-scope", |t| !t.is_empty()).await;
+    assert!(note.contains("visibile"), "{note}");
 
     // The directory filter, kept in the URL.
     client
@@ -124,5 +123,20 @@ async fn the_authority_page_and_the_directory_show_who_may_ask_for_support() {
         .await
         .unwrap();
     assert_eq!(selected.as_deref(), Some(""));
+
+    // The province's observer sees that an authority without a registration may not.
+    log_out(&client).await;
+    log_in(
+        &client,
+        &app.url(""),
+        "osservatore.bg@demo.affianca.it",
+        "Ufficio PNRR Provincia di Bergamo",
+    )
+    .await;
+    client.goto(&app.url("/enti/016025")).await.unwrap();
+    let may = wait_for_text(&client, "#may-request-support", |t| t.contains(':')).await;
+    assert!(may.contains("Può chiedere supporto: no"), "{may}");
+    wait_for(&client, "[data-testid=no-phases]").await;
+    screenshot(&client, "prog-02-authority-no-support").await;
     client.close().await.unwrap();
 }

@@ -132,3 +132,49 @@ problem_responses! {
     /// 503: the database is unreachable.
     ServiceUnavailable => (503, "Degraded: the database does not answer", "service_unavailable", "Servizio non disponibile", "Il database non risponde.");
 }
+
+/// Adds the statuses an operation can answer because of how it is called, where its own list
+/// lacks them: a JSON body can be malformed (400), too large (413), of another media type (415)
+/// or hold invalid values such as control characters (422); query parameters can be invalid
+/// (422). Applied to the finished document (the paths come from the routes).
+pub fn add_common_responses(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::IntoResponses;
+    use utoipa::openapi::path::ParameterIn;
+    for item in doc.paths.paths.values_mut() {
+        for op in [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            let json_body = op.request_body.as_ref().is_some_and(
+                |b| matches!(b, RefOr::T(b) if b.content.contains_key("application/json")),
+            );
+            let query = op.parameters.as_ref().is_some_and(|ps| {
+                ps.iter().any(
+                    |p| matches!(p, RefOr::T(p) if matches!(p.parameter_in, ParameterIn::Query)),
+                )
+            });
+            let mut wanted = Vec::new();
+            if json_body {
+                wanted.extend([
+                    BadRequest::responses(),
+                    PayloadTooLarge::responses(),
+                    UnsupportedMediaType::responses(),
+                ]);
+            }
+            if json_body || query {
+                wanted.push(Unprocessable::responses());
+            }
+            for responses in wanted {
+                for (status, response) in responses {
+                    op.responses.responses.entry(status).or_insert(response);
+                }
+            }
+        }
+    }
+}

@@ -130,11 +130,121 @@ pub fn configure(cfg: &mut ServiceConfig) {
     );
 }
 
-/// Any other path under `/api/v1`: a 404 problem, never the web client.
-async fn unknown_api_path() -> Result<actix_web::HttpResponse, crate::error::ApiError> {
-    Err(crate::error::ApiError::not_found(
-        "Questo indirizzo dell'API",
+/// Any other path under `/api/v1`: a 405 problem with `Allow` when the path exists with other
+/// methods, otherwise a 404 problem, never the web client.
+pub async fn unknown_api_path(
+    req: actix_web::HttpRequest,
+) -> Result<actix_web::HttpResponse, crate::error::ApiError> {
+    match allowed_methods(req.path()) {
+        Some(methods) => Ok(method_not_allowed(req.method().as_str(), &methods)),
+        None => Err(crate::error::ApiError::not_found(
+            "Questo indirizzo dell'API",
+        )),
+    }
+}
+
+/// 405 problem with `Allow` listing the methods the path has.
+pub fn method_not_allowed(method: &str, allowed: &[&str]) -> actix_web::HttpResponse {
+    use actix_web::ResponseError;
+    let allow = allowed.join(", ");
+    let mut res = crate::error::ApiError::new(
+        actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "Metodo non consentito",
+    )
+    .detail(format!(
+        "Questo indirizzo non accetta il metodo {method}: usare {allow}."
     ))
+    .error_response();
+    if let Ok(v) = actix_web::http::header::HeaderValue::from_str(&allow) {
+        res.headers_mut().insert(actix_web::http::header::ALLOW, v);
+    }
+    res
+}
+
+/// The methods the OpenAPI document lists for a concrete path (`/api/v1/status`,
+/// `/api/v1/authorities/016024/files`), or `None` when no operation has that path. Path
+/// templates match any one non-empty segment per `{parameter}`; a literal segment beats a
+/// parameter (`/support-requests.csv` against `/support-requests/{id}`).
+pub fn allowed_methods(path: &str) -> Option<Vec<&'static str>> {
+    type Template = (Vec<Option<String>>, Vec<&'static str>);
+    static TEMPLATES: std::sync::LazyLock<Vec<Template>> = std::sync::LazyLock::new(|| {
+        let doc = crate::startup::openapi_document();
+        let mut out = Vec::new();
+        for (template, item) in &doc.paths.paths {
+            let segments = template
+                .split('/')
+                .map(|s| (!(s.starts_with('{') && s.ends_with('}'))).then(|| s.to_owned()))
+                .collect();
+            let mut methods = Vec::new();
+            for (op, name) in [
+                (&item.get, "GET"),
+                (&item.post, "POST"),
+                (&item.put, "PUT"),
+                (&item.patch, "PATCH"),
+                (&item.delete, "DELETE"),
+            ] {
+                if op.is_some() {
+                    methods.push(name);
+                }
+            }
+            out.push((segments, methods));
+        }
+        out
+    });
+    let path = path.trim_end_matches('/');
+    let parts: Vec<&str> = path.split('/').collect();
+    let mut best: Option<(usize, &Vec<&'static str>)> = None;
+    for (segments, methods) in TEMPLATES.iter() {
+        if segments.len() != parts.len() || methods.is_empty() {
+            continue;
+        }
+        let mut literal = 0;
+        let fits = segments.iter().zip(&parts).all(|(t, p)| match t {
+            Some(lit) => {
+                literal += 1;
+                lit == p
+            }
+            None => !p.is_empty(),
+        });
+        if fits && best.is_none_or(|(l, _)| literal > l) {
+            best = Some((literal, methods));
+        }
+    }
+    best.map(|(_, m)| m.clone())
+}
+
+/// The first day of the programme's calendar: activities, meetings and phases before it are
+/// typing errors (0001-01-01), as are those more than [`HORIZON_YEARS`] ahead.
+pub const PROGRAMME_START: chrono::NaiveDate = chrono::NaiveDate::from_ymd_opt(2020, 1, 1).unwrap();
+pub const HORIZON_YEARS: u32 = 2;
+
+/// The latest day one may plan for: today (Rome) plus [`HORIZON_YEARS`].
+pub fn horizon() -> chrono::NaiveDate {
+    let today = affianca_domain::calendar::rome_date(chrono::Utc::now());
+    today
+        .checked_add_months(chrono::Months::new(12 * HORIZON_YEARS))
+        .unwrap_or(today)
+}
+
+/// Adds a field error when `date` is outside `earliest..=latest`.
+pub fn check_date_window(
+    field: &str,
+    date: chrono::NaiveDate,
+    earliest: chrono::NaiveDate,
+    latest: chrono::NaiveDate,
+    errors: &mut Vec<affianca_domain::dto::FieldError>,
+) {
+    if date < earliest || date > latest {
+        errors.push(affianca_domain::dto::FieldError {
+            field: field.into(),
+            message: format!(
+                "deve essere tra il {} e il {}",
+                earliest.format("%d/%m/%Y"),
+                latest.format("%d/%m/%Y")
+            ),
+        });
+    }
 }
 
 /// Validated paging parameters.
@@ -146,9 +256,12 @@ pub struct Paging {
 
 pub const DEFAULT_LIMIT: u64 = 50;
 pub const MAX_LIMIT: u64 = 200;
+/// The largest `offset` accepted: far beyond any list, and far from the database's 2^63 limit.
+pub const MAX_OFFSET: u64 = 10_000_000;
 
 impl Paging {
-    /// Checks `limit` (1..=200, default 50) and `offset`, adding field errors to `errors`.
+    /// Checks `limit` (1..=200, default 50) and `offset` (0..=10,000,000), adding field errors to
+    /// `errors`.
     pub fn parse(
         limit: Option<u64>,
         offset: Option<u64>,
@@ -165,9 +278,17 @@ impl Paging {
                 DEFAULT_LIMIT
             }
         };
-        Self {
-            limit,
-            offset: offset.unwrap_or(0),
-        }
+        let offset = match offset {
+            None => 0,
+            Some(o) if o <= MAX_OFFSET => o,
+            Some(_) => {
+                errors.push(affianca_domain::dto::FieldError {
+                    field: "offset".into(),
+                    message: format!("deve essere tra 0 e {MAX_OFFSET}"),
+                });
+                0
+            }
+        };
+        Self { limit, offset }
     }
 }

@@ -159,6 +159,45 @@ impl FileRecord {
     }
 }
 
+/// The first day a register file may start: older dates are typing errors (0001-01-01), and each
+/// one would add decades of empty semesters to the series.
+pub const EARLIEST_FILE_DAY: (i32, u32, u32) = (1990, 1, 1);
+
+/// The dates of a file against the calendar (separate from [`FileRecord::new`], which knows no
+/// clock): the start from 1990-01-01 to `today`, the decision and the silent assent not after
+/// `today` (a file is recorded once concluded). Day numbers as [`days_from_civil`].
+pub fn check_file_dates(
+    start: i32,
+    decision: Option<i32>,
+    silent_assent: Option<i32>,
+    today: i32,
+) -> Result<(), FileRefusal> {
+    let (y, m, d) = EARLIEST_FILE_DAY;
+    let refuse = |column, reason: String| Err(FileRefusal { column, reason });
+    if start < days_from_civil(y, m, d) {
+        return refuse(
+            "data_avvio",
+            format!("la data di avvio è anteriore al {d:02}/{m:02}/{y}"),
+        );
+    }
+    if start > today {
+        return refuse("data_avvio", "la data di avvio è nel futuro".into());
+    }
+    if decision.is_some_and(|x| x > today) {
+        return refuse(
+            "data_conclusione",
+            "la data di conclusione è nel futuro".into(),
+        );
+    }
+    if silent_assent.is_some_and(|x| x > today) {
+        return refuse(
+            "data_silenzio_assenso",
+            "la data del silenzio-assenso è nel futuro".into(),
+        );
+    }
+    Ok(())
+}
+
 /// The procedure types a register may name, with the catalog's legal term of each.
 #[derive(Debug, Clone, Default)]
 pub struct TermCatalog {

@@ -471,8 +471,15 @@ fn cases() -> Vec<Case> {
             },
         },
         Case {
+            // Bergamo's standing: its own users, programme staff, observers of its province.
             op: "GET /api/v1/authorities/{istat_code}/programme-status",
-            access: AnyUser,
+            access: Scoped(&[
+                Role::Secretariat,
+                Role::Coordinator,
+                Role::Expert,
+                Role::Observer,
+                Role::AuthorityRep,
+            ]),
             request: |_, _| Req::new(Method::GET, "/api/v1/authorities/016024/programme-status"),
         },
         Case {

@@ -11,6 +11,7 @@ mod delegates;
 mod errors;
 mod experts;
 mod faults;
+mod hardening;
 mod import;
 mod jobs;
 mod mail;

@@ -144,7 +144,9 @@ async fn support_needs_an_approved_registration_and_a_started_phase() {
     );
 
     // Enabled by a future phase only: not yet.
-    let future = create_phase(&app, &sec, "Fase 3", "2099-01-01").await;
+    // (Phases start at most two years ahead.)
+    let next_year = (chrono::Utc::now().date_naive() + chrono::Days::new(365)).to_string();
+    let future = create_phase(&app, &sec, "Fase 3", &next_year).await;
     app.post_json(
         &format!("/api/v1/phases/{}/authorities", future.id),
         Some(&sec),

@@ -6,7 +6,7 @@
 use crate::auth::Caller;
 use crate::entities::{activity_entry, request_assignee, support_request};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Body, Query};
+use crate::extract::{Body, LazyBody, Query};
 use crate::registry::Registry;
 use crate::routes::support_requests::{names, person, status_of, visible_request};
 use actix_web::http::header;
@@ -77,6 +77,14 @@ fn check(
             field: "date".into(),
             message: "non può essere nel futuro".into(),
         });
+    } else if let Some(d) = date {
+        crate::routes::check_date_window(
+            "date",
+            d,
+            crate::routes::PROGRAMME_START,
+            rome_date(Utc::now()),
+            errors,
+        );
     }
     if let Some(h) = hours {
         q = quarters_of(h);
@@ -200,7 +208,7 @@ pub async fn create_activity(
     db: web::Data<DatabaseConnection>,
     caller: Caller,
     path: web::Path<i64>,
-    body: Body<NewActivity>,
+    body: LazyBody<NewActivity>,
 ) -> ApiResult<HttpResponse> {
     let r = visible_request(db.get_ref(), &caller, path.into_inner()).await?;
     let assigned = request_assignee::Entity::find_by_id((r.id, caller.user_id.0))
@@ -212,6 +220,7 @@ pub async fn create_activity(
             "Registrano attività solo gli esperti assegnati alla richiesta.",
         ));
     }
+    let body = Body(body.parse()?);
     if !matches!(
         status_of(&r.status),
         RequestStatus::Assigned
@@ -304,9 +313,10 @@ pub async fn update_activity(
     db: web::Data<DatabaseConnection>,
     caller: Caller,
     path: web::Path<i64>,
-    body: Body<UpdateActivity>,
+    body: LazyBody<UpdateActivity>,
 ) -> ApiResult<HttpResponse> {
     let e = own_entry(db.get_ref(), &caller, path.into_inner()).await?;
+    let body = Body(body.parse()?);
     if rome_date(Utc::now()) > rome_date(e.created_at) + Days::new(EDIT_DAYS) {
         return Err(ApiError::new(
             actix_web::http::StatusCode::CONFLICT,

@@ -6,7 +6,7 @@ use crate::auth::Caller;
 use crate::entities::{procedure, task_force};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Query;
-use crate::extract::{Body, etag, if_match};
+use crate::extract::{Body, LazyBody, etag, if_match};
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use affianca_domain::dto::{
@@ -193,9 +193,10 @@ pub async fn create_procedure(
     db: web::Data<DatabaseConnection>,
     caller: Caller,
     meta: RequestMeta,
-    body: Body<CreateProcedureRequest>,
+    body: LazyBody<CreateProcedureRequest>,
 ) -> ApiResult<HttpResponse> {
     caller.require_any(&[Role::Secretariat])?;
+    let body = Body(body.parse()?);
     let req = body.0;
     let mut errors = Vec::new();
     check_name(&req.name, &mut errors);
@@ -294,9 +295,10 @@ pub async fn update_procedure(
     caller: Caller,
     meta: RequestMeta,
     path: web::Path<i64>,
-    body: Body<UpdateProcedureRequest>,
+    body: LazyBody<UpdateProcedureRequest>,
 ) -> ApiResult<HttpResponse> {
     caller.require_any(&[Role::Secretariat])?;
+    let body = Body(body.parse()?);
     let id = path.into_inner();
     let current = find_procedure(&db, id).await?;
     let expected = if_match(&req)?;

@@ -7,7 +7,7 @@ use crate::audit::{self, Entry, RequestMeta};
 use crate::auth::{Caller, password};
 use crate::entities::{action_token, role_grant, user};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::Body;
+use crate::extract::{Body, LazyBody};
 use crate::notify::{self, PublicUrl};
 use crate::registry::Registry;
 use crate::{seed, tokens};
@@ -118,10 +118,11 @@ pub async fn invite_delegate(
     caller: Caller,
     meta: RequestMeta,
     path: web::Path<String>,
-    body: Body<InviteDelegateRequest>,
+    body: LazyBody<InviteDelegateRequest>,
 ) -> ApiResult<HttpResponse> {
     let (code, name, standing) = standing(&db, &registry, &caller, &path).await?;
     manager_only(&standing)?;
+    let body = Body(body.parse()?);
     let email = body.0.email;
     if let Some(u) = user::Entity::find()
         .filter(user::Column::Email.eq(email.as_str()))
@@ -532,9 +533,10 @@ pub async fn change_representative(
     caller: Caller,
     meta: RequestMeta,
     path: web::Path<String>,
-    body: Body<ChangeRepresentativeRequest>,
+    body: LazyBody<ChangeRepresentativeRequest>,
 ) -> ApiResult<HttpResponse> {
     caller.require_any(&[Role::Secretariat])?;
+    let body = Body(body.parse()?);
     let snapshot = registry.snapshot(&db).await?;
     let authority = snapshot
         .get(path.as_str())

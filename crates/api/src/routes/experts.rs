@@ -6,7 +6,7 @@ use crate::audit::{self, Entry, RequestMeta};
 use crate::auth::Caller;
 use crate::entities::{expert_profile, role_grant, user};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Body, Query, etag, if_match};
+use crate::extract::{Body, LazyBody, Query, etag, if_match};
 use crate::notify::PublicUrl;
 use crate::seed;
 use actix_web::http::header;
@@ -158,9 +158,10 @@ pub async fn create_expert(
     base: web::Data<PublicUrl>,
     caller: Caller,
     meta: RequestMeta,
-    body: Body<CreateExpertRequest>,
+    body: LazyBody<CreateExpertRequest>,
 ) -> ApiResult<HttpResponse> {
     caller.require_any(&[Role::Secretariat])?;
+    let body = Body(body.parse()?);
     let req = body.0;
     let mut errors = Vec::new();
     let name = req.full_name.trim();
@@ -384,9 +385,10 @@ pub async fn update_expert(
     caller: Caller,
     meta: RequestMeta,
     path: web::Path<i64>,
-    body: Body<UpdateExpertRequest>,
+    body: LazyBody<UpdateExpertRequest>,
 ) -> ApiResult<HttpResponse> {
     caller.require_any(&STAFF)?;
+    let body = Body(body.parse()?);
     let id = path.into_inner();
     let current = find_profile(&db, id).await?;
     let change = body.0;
@@ -501,9 +503,10 @@ pub async fn appoint_coordinator(
     caller: Caller,
     meta: RequestMeta,
     path: web::Path<String>,
-    body: Body<AppointCoordinatorRequest>,
+    body: LazyBody<AppointCoordinatorRequest>,
 ) -> ApiResult<HttpResponse> {
     caller.require_any(&[Role::Secretariat])?;
+    let body = Body(body.parse()?);
     let tf = TaskForce::parse(&path).map_err(|_| ApiError::not_found("La task force"))?;
     let uid = body.0.user_id.0;
     user::Entity::find_by_id(uid)

@@ -5,7 +5,7 @@
 use crate::auth::Caller;
 use crate::entities::{meeting, meeting_invitation, role_grant};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::Body;
+use crate::extract::{Body, LazyBody};
 use crate::notify::{self, Notice, PublicUrl};
 use crate::registry::{Registry, Snapshot};
 use actix_web::http::header;
@@ -117,12 +117,20 @@ pub async fn create_meeting(
     registry: web::Data<Registry>,
     base: web::Data<PublicUrl>,
     caller: Caller,
-    body: Body<CreateMeetingRequest>,
+    body: LazyBody<CreateMeetingRequest>,
 ) -> ApiResult<HttpResponse> {
     caller.require_any(&[Role::Secretariat])?;
+    let body = Body(body.parse()?);
     let req = body.0;
     let snapshot = registry.snapshot(&db).await?;
     let mut errors = Vec::new();
+    crate::routes::check_date_window(
+        "starts_at",
+        affianca_domain::calendar::rome_date(req.starts_at),
+        crate::routes::PROGRAMME_START,
+        crate::routes::horizon(),
+        &mut errors,
+    );
     if !snapshot.province_names.contains_key(req.province.as_str()) {
         errors.push(FieldError {
             field: "province".into(),

@@ -12,7 +12,7 @@ use crate::entities::{
     role_grant, semester_report, support_request, user,
 };
 use crate::error::{ApiError, ApiResult, PROBLEM_JSON};
-use crate::extract::{Body, Query};
+use crate::extract::{Body, LazyBody, Query};
 use crate::indicators::IndicatorCache;
 use crate::monitoring::{self as store, Catalog, PROGRAMME};
 use crate::notify::{self, Notice, PublicUrl};
@@ -24,7 +24,9 @@ use affianca_domain::dto::{
     SemesterAction, SemesterQueueItem, SemesterReport, SemesterStatus, SemesterTransition,
     TargetOverride,
 };
-use affianca_domain::monitoring::{FileRecord, IndicatorRow, Parts, day_of_date, indicator_rows};
+use affianca_domain::monitoring::{
+    FileRecord, IndicatorRow, Parts, check_file_dates, day_of_date, indicator_rows,
+};
 use affianca_domain::register::{Limits, RegisterErrors};
 use affianca_domain::{AuditAction, IstatCode, Period, Role, Scope};
 use chrono::Utc;
@@ -217,17 +219,45 @@ pub async fn import_register(
     let bytes = read_body(payload, REGISTER_MAX_BYTES).await?;
     let catalog = store::catalog(db.get_ref()).await?;
     let terms = catalog.terms.clone();
+    let today = day_of_date(affianca_domain::calendar::rome_date(Utc::now()));
     let parsed = web::block(move || {
         let mut files: Vec<(String, FileRecord)> = Vec::new();
-        crate::register::read(
+        // Dates outside 1990..today (the reader knows no clock): refused like a bad row.
+        let mut dates = affianca_domain::register::RegisterErrors::default();
+        let read = crate::register::read(
             &bytes,
             &terms,
             Limits {
                 max_rows: REGISTER_MAX_ROWS,
             },
-            |code, f| files.push((code.to_owned(), f)),
+            |code, f| {
+                if let Err(r) = check_file_dates(f.start, f.decision, f.silent_assent, today) {
+                    let value = match r.column {
+                        "data_avvio" => Some(f.start),
+                        "data_conclusione" => f.decision,
+                        _ => f.silent_assent,
+                    }
+                    .map(|d| affianca_domain::monitoring::date_of_day(d).to_string())
+                    .unwrap_or_default();
+                    dates.total += 1;
+                    if dates.errors.len() < affianca_domain::register::MAX_REPORTED_ERRORS {
+                        dates.errors.push(affianca_domain::register::RowError {
+                            // Good rows come in order after the header (blank lines aside).
+                            row: files.len() + 2,
+                            column: r.column.to_owned(),
+                            value,
+                            reason: format!("pratica «{code}»: {}", r.reason),
+                        });
+                    }
+                }
+                files.push((code.to_owned(), f));
+            },
         )
-        .map(|summary| (summary.rows, files))
+        .map(|summary| (summary.rows, files));
+        match read {
+            Ok(_) if !dates.is_empty() => Err(dates),
+            other => other,
+        }
     })
     .await?;
     let (rows, uploaded) = match parsed {
@@ -390,11 +420,12 @@ pub async fn put_file(
     caller: Caller,
     meta: RequestMeta,
     path: web::Path<(String, String)>,
-    body: Body<RegisterFileInput>,
+    body: LazyBody<RegisterFileInput>,
 ) -> ApiResult<HttpResponse> {
     let (code, file_code) = path.into_inner();
     let a = find_authority(db.get_ref(), &code).await?;
     require_write(access(db.get_ref(), &caller, &a).await?)?;
+    let body = Body(body.parse()?);
     check_file_code(&file_code)?;
     let input = body.0;
     let catalog = store::catalog(db.get_ref()).await?;
@@ -420,8 +451,13 @@ pub async fn put_file(
         input.conference,
         input.suspension_days.unwrap_or(0),
     )
+    .and_then(|r| {
+        let today = day_of_date(affianca_domain::calendar::rome_date(Utc::now()));
+        check_file_dates(r.start, r.decision, r.silent_assent, today).map(|()| r)
+    })
     .map_err(|r| {
         let field = match r.column {
+            "data_avvio" => "start_date",
             "data_conclusione" => "decision_date",
             "data_silenzio_assenso" => "silent_assent_date",
             "giorni_sospensione" => "suspension_days",
@@ -820,12 +856,13 @@ pub async fn enter_measurements(
     caller: Caller,
     meta: RequestMeta,
     path: web::Path<(String, String)>,
-    body: Body<ManualEntry>,
+    body: LazyBody<ManualEntry>,
 ) -> ApiResult<HttpResponse> {
     let (code, period) = path.into_inner();
     let a = find_authority(db.get_ref(), &code).await?;
     let acc = access(db.get_ref(), &caller, &a).await?;
     require_write(acc)?;
+    let body = Body(body.parse()?);
     let period = parse_period(&period)?;
     let today = Utc::now().date_naive();
     if period.first_day() > today {
@@ -1031,11 +1068,12 @@ pub async fn semester_transition(
     caller: Caller,
     meta: RequestMeta,
     path: web::Path<(String, String)>,
-    body: Body<SemesterTransition>,
+    body: LazyBody<SemesterTransition>,
 ) -> ApiResult<HttpResponse> {
     let (code, period) = path.into_inner();
     let a = find_authority(db.get_ref(), &code).await?;
     let acc = access(db.get_ref(), &caller, &a).await?;
+    let body = Body(body.parse()?);
     let period = parse_period(&period)?;
     let t = body.0;
     let comment = t
@@ -1390,9 +1428,10 @@ pub async fn put_settings(
     cache: web::Data<IndicatorCache>,
     caller: Caller,
     meta: RequestMeta,
-    body: Body<MonitoringSettings>,
+    body: LazyBody<MonitoringSettings>,
 ) -> ApiResult<HttpResponse> {
     caller.require_any(&[Role::Secretariat])?;
+    let body = Body(body.parse()?);
     let s = body.0;
     check_settings(&s)?;
     save_targets(
@@ -1505,9 +1544,10 @@ pub async fn put_targets(
     caller: Caller,
     meta: RequestMeta,
     path: web::Path<String>,
-    body: Body<TargetOverride>,
+    body: LazyBody<TargetOverride>,
 ) -> ApiResult<HttpResponse> {
     caller.require_any(&[Role::Secretariat])?;
+    let body = Body(body.parse()?);
     let a = find_authority(db.get_ref(), &path).await?;
     let o = body.0;
     let programme = store::programme_settings(db.get_ref()).await?;

@@ -5,7 +5,7 @@ use crate::audit::{self, Entry, RequestMeta};
 use crate::auth::Caller;
 use crate::entities::{phase, phase_authority, registration};
 use crate::error::{ApiError, ApiResult, extractors::payload_error};
-use crate::extract::Body;
+use crate::extract::{Body, LazyBody};
 use crate::registry::Registry;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
@@ -119,12 +119,20 @@ pub async fn create_phase(
     db: web::Data<DatabaseConnection>,
     caller: Caller,
     meta: RequestMeta,
-    body: Body<CreatePhaseRequest>,
+    body: LazyBody<CreatePhaseRequest>,
 ) -> ApiResult<HttpResponse> {
     caller.require_any(&[Role::Secretariat])?;
+    let body = Body(body.parse()?);
     let req = body.0;
     let name = req.name.trim();
     let mut errors = Vec::new();
+    crate::routes::check_date_window(
+        "start_date",
+        req.start_date,
+        crate::routes::PROGRAMME_START,
+        crate::routes::horizon(),
+        &mut errors,
+    );
     if name.is_empty() || name.chars().count() > 200 {
         errors.push(FieldError {
             field: "name".into(),
@@ -433,7 +441,8 @@ pub async fn remove_phase_authority(
 }
 
 /// Where an authority stands in the programme: its registration, the phases that enable it, and
-/// whether it may ask for support.
+/// whether it may ask for support. Seen by the authority's own users, programme staff
+/// (secretariat, coordinators, experts) and observers of its province; 404 for anyone else.
 #[utoipa::path(
     tag = "phases",
     security(("bearer" = [])),
@@ -448,13 +457,27 @@ pub async fn remove_phase_authority(
 pub async fn programme_status(
     db: web::Data<DatabaseConnection>,
     registry: web::Data<Registry>,
-    _caller: Caller,
+    caller: Caller,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let snapshot = registry.snapshot(&db).await?;
     let a = snapshot
         .get(path.as_str())
         .ok_or_else(|| ApiError::not_found("L'ente"))?;
+    // DOMAIN.md §2: the authority's own users, programme staff and the observers of its province.
+    let staff = [Role::Secretariat, Role::Coordinator, Role::Expert]
+        .iter()
+        .any(|r| caller.has_role(*r));
+    let own = caller.authority_codes().contains(a.istat_code.as_str());
+    let observer = caller.scopes_of(Role::Observer).any(|s| match s {
+        affianca_domain::Scope::Region => true,
+        affianca_domain::Scope::Province(p) => a.province.as_ref() == Some(p),
+        affianca_domain::Scope::Authority(c) => c == &a.istat_code,
+        affianca_domain::Scope::TaskForce(_) => false,
+    });
+    if !(staff || own || observer) {
+        return Err(ApiError::not_found("L'ente"));
+    }
     let reg = registration::Entity::find()
         .filter(registration::Column::AuthorityCode.eq(a.istat_code.as_str()))
         .order_by_desc(registration::Column::Id)

@@ -6,7 +6,7 @@ use crate::audit::{self, Entry, RequestMeta};
 use crate::auth::{Caller, password};
 use crate::entities::{authority, registration, stored_file, user};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Body, Query};
+use crate::extract::{Body, LazyBody, Query};
 use crate::notify::{self, Notice, PublicUrl};
 use crate::storage::{FileKind, Storage};
 use crate::{registry::Registry, seed};
@@ -618,8 +618,10 @@ pub async fn reject_registration(
     caller: Caller,
     meta: RequestMeta,
     path: web::Path<i64>,
-    body: Body<RejectRegistrationRequest>,
+    body: LazyBody<RejectRegistrationRequest>,
 ) -> ApiResult<HttpResponse> {
+    caller.require_any(&[Role::Secretariat])?;
+    let body = Body(body.parse()?);
     let reason = body.0.reason.trim().to_owned();
     if reason.is_empty() || reason.chars().count() > 2000 {
         return Err(ApiError::invalid_field(

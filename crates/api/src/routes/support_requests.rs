@@ -14,7 +14,7 @@ use crate::entities::{
     user,
 };
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Body, Query, etag, if_match};
+use crate::extract::{Body, LazyBody, Query, etag, if_match};
 use crate::notify::{self, Notice, PublicUrl};
 use crate::registry::{Registry, Snapshot};
 use actix_web::http::{StatusCode, header};
@@ -437,9 +437,10 @@ pub async fn create_request(
     db: web::Data<DatabaseConnection>,
     registry: web::Data<Registry>,
     caller: Caller,
-    body: Body<CreateSupportRequest>,
+    body: LazyBody<CreateSupportRequest>,
 ) -> ApiResult<HttpResponse> {
     caller.require_any(&[Role::AuthorityRep, Role::AuthorityDelegate])?;
+    let body = Body(body.parse()?);
     let req = body.0;
     if !caller.authority_codes().contains(req.istat_code.as_str()) {
         return Err(ApiError::not_found("L'ente"));
@@ -597,7 +598,7 @@ pub async fn update_request(
     registry: web::Data<Registry>,
     caller: Caller,
     path: web::Path<i64>,
-    body: Body<UpdateSupportRequest>,
+    body: LazyBody<UpdateSupportRequest>,
 ) -> ApiResult<HttpResponse> {
     let current = visible_request(db.get_ref(), &caller, path.into_inner()).await?;
     if !relation(&caller, &current).authority {
@@ -605,6 +606,7 @@ pub async fn update_request(
             "Solo gli utenti dell'ente modificano le sue richieste.",
         ));
     }
+    let body = Body(body.parse()?);
     if current.status != RequestStatus::Draft.code() {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
@@ -812,9 +814,10 @@ pub async fn transition(
     base: web::Data<PublicUrl>,
     caller: Caller,
     path: web::Path<i64>,
-    body: Body<TransitionRequest>,
+    body: LazyBody<TransitionRequest>,
 ) -> ApiResult<HttpResponse> {
     let current = visible_request(db.get_ref(), &caller, path.into_inner()).await?;
+    let body = Body(body.parse()?);
     let expected = if_match(&req)?;
     if expected != "*" && expected != etag("request", current.id, current.version) {
         return Err(ApiError::precondition_failed());
@@ -1349,11 +1352,12 @@ pub async fn list_requests(
 ) -> ApiResult<HttpResponse> {
     caller.require_any(&PROGRAMME)?;
     let q = query.0;
-    let limit = q.limit.unwrap_or(50);
-    if !(1..=200).contains(&limit) {
-        return Err(ApiError::invalid_field("limit", "da 1 a 200"));
+    let mut errors = Vec::new();
+    let paging = crate::routes::Paging::parse(q.limit, q.offset, &mut errors);
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
     }
-    let offset = q.offset.unwrap_or(0);
+    let (limit, offset) = (paging.limit, paging.offset);
     let (cond, order) = filters(&q)?;
     let base = support_request::Entity::find()
         .filter(sight(&caller))
@@ -1389,8 +1393,12 @@ fn day_it(d: Option<NaiveDate>) -> String {
         .unwrap_or_default()
 }
 
+/// Rows of the CSV export read from the database at a time.
+const EXPORT_PAGE: u64 = 500;
+
 /// The same query as the list, as CSV for spreadsheets: Italian headers, `;`, UTF-8 with BOM.
-/// At most 100,000 rows.
+/// The same filters, sorting and paging as the list, except that without `limit` every match is
+/// exported (and `limit` may exceed 200); the file is streamed, 500 rows at a time.
 #[utoipa::path(
     tag = "support-requests",
     security(("bearer" = [])),
@@ -1410,7 +1418,28 @@ pub async fn export_requests(
     query: Query<ListRequestsQuery>,
 ) -> ApiResult<HttpResponse> {
     caller.require_any(&PROGRAMME)?;
-    let (cond, order) = filters(&query.0)?;
+    let q = query.0;
+    let mut errors = Vec::new();
+    let limit = match q.limit {
+        None => None,
+        Some(l) if (1..=crate::routes::MAX_OFFSET).contains(&l) => Some(l),
+        Some(_) => {
+            errors.push(field_error(
+                "limit",
+                format!("deve essere tra 1 e {}", crate::routes::MAX_OFFSET),
+            ));
+            None
+        }
+    };
+    let offset = crate::routes::Paging::parse(None, q.offset, &mut errors).offset;
+    let filtered = filters(&q);
+    if let Err(e) = &filtered {
+        errors.extend(e.errors.iter().cloned());
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    let (cond, order) = filtered?;
     let mut select = light(
         support_request::Entity::find()
             .filter(sight(&caller))
@@ -1419,13 +1448,85 @@ pub async fn export_requests(
     for (col, dir) in order {
         select = select.order_by(col, dir);
     }
-    let rows = select.limit(100_000).all(db.get_ref()).await?;
-    let snapshot = registry.snapshot_recent(&db).await?;
+    // The first page is read before answering, so that a database error is still a problem.
+    let first = export_page(&db, &registry, &select, offset, limit.unwrap_or(u64::MAX)).await?;
+    let mut head = String::from(crate::csv::BOM);
+    head.push_str("Numero;Codice ISTAT;Ente;Provincia;Task force;Procedimento;Oggetto;Stato;Urgenza;Inviata il;Presa in carico entro;In ritardo presa in carico;Assegnazione entro;In ritardo assegnazione;Esperto referente;Ore registrate\r\n");
+    head.push_str(&first.0);
+    struct State {
+        db: web::Data<DatabaseConnection>,
+        registry: web::Data<Registry>,
+        select: sea_orm::Select<support_request::Entity>,
+        offset: u64,
+        left: u64,
+        done: bool,
+    }
+    let read = first.1;
+    let left = limit.map_or(u64::MAX, |l| l - read);
+    let state = State {
+        db,
+        registry,
+        select,
+        offset: offset + read,
+        left,
+        done: read < EXPORT_PAGE || left == 0,
+    };
+    let rest = futures_util::stream::unfold(state, |mut st| async move {
+        if st.done {
+            return None;
+        }
+        match export_page(&st.db, &st.registry, &st.select, st.offset, st.left).await {
+            Ok((text, read)) => {
+                st.offset += read;
+                st.left -= read;
+                st.done = read < EXPORT_PAGE || st.left == 0;
+                if read == 0 {
+                    return None;
+                }
+                Some((Ok(web::Bytes::from(text)), st))
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "support-request export failed mid-stream");
+                st.done = true;
+                Some((Err(std::io::Error::other(e.to_string())), st))
+            }
+        }
+    });
+    use futures_util::StreamExt;
+    let body =
+        futures_util::stream::once(async move { Ok::<_, std::io::Error>(web::Bytes::from(head)) })
+            .chain(rest);
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            "attachment; filename=\"richieste.csv\"",
+        ))
+        .streaming(body))
+}
+
+/// One page of the export (at most 500 rows, at most `left`) from `offset`, as CSV lines, with
+/// the number of rows read.
+async fn export_page(
+    db: &web::Data<DatabaseConnection>,
+    registry: &web::Data<Registry>,
+    select: &sea_orm::Select<support_request::Entity>,
+    offset: u64,
+    left: u64,
+) -> ApiResult<(String, u64)> {
+    let rows = select
+        .clone()
+        .limit(EXPORT_PAGE.min(left))
+        .offset(offset)
+        .all(db.get_ref())
+        .await?;
+    let snapshot = registry.snapshot_recent(db).await?;
     let names = names(db.get_ref(), rows.iter().filter_map(|r| r.lead_expert_id)).await?;
     // The hours logged on each request, summed by the database.
-    let mut quarters: HashMap<i64, i64> = HashMap::new();
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    for chunk in ids.chunks(5000) {
+    let quarters: HashMap<i64, i64> = if ids.is_empty() {
+        HashMap::new()
+    } else {
         let sums: Vec<(i64, Option<i64>)> = crate::entities::activity_entry::Entity::find()
             .select_only()
             .column(crate::entities::activity_entry::Column::RequestId)
@@ -1433,16 +1534,17 @@ pub async fn export_requests(
                 crate::entities::activity_entry::Column::Quarters.sum(),
                 "quarters",
             )
-            .filter(crate::entities::activity_entry::Column::RequestId.is_in(chunk.iter().copied()))
+            .filter(crate::entities::activity_entry::Column::RequestId.is_in(ids))
             .group_by(crate::entities::activity_entry::Column::RequestId)
             .into_tuple()
             .all(db.get_ref())
             .await?;
-        quarters.extend(sums.into_iter().map(|(id, q)| (id, q.unwrap_or(0))));
-    }
+        sums.into_iter()
+            .map(|(id, q)| (id, q.unwrap_or(0)))
+            .collect()
+    };
     let today = today();
-    let mut out = String::from(crate::csv::BOM);
-    out.push_str("Numero;Codice ISTAT;Ente;Provincia;Task force;Procedimento;Oggetto;Stato;Urgenza;Inviata il;Presa in carico entro;In ritardo presa in carico;Assegnazione entro;In ritardo assegnazione;Esperto referente;Ore registrate\r\n");
+    let mut out = String::new();
     for r in &rows {
         let s = summary(r, &snapshot, &names, today);
         let fields = [
@@ -1482,13 +1584,7 @@ pub async fn export_requests(
         ];
         out.push_str(&crate::csv::line(&fields));
     }
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            "attachment; filename=\"richieste.csv\"",
-        ))
-        .body(out))
+    Ok((out, rows.len() as u64))
 }
 
 // ---- assignment candidates ---------------------------------------------------------------------
@@ -1708,7 +1804,7 @@ pub async fn post_message(
     base: web::Data<PublicUrl>,
     caller: Caller,
     path: web::Path<i64>,
-    body: Body<NewMessage>,
+    body: LazyBody<NewMessage>,
 ) -> ApiResult<HttpResponse> {
     let r = visible_request(db.get_ref(), &caller, path.into_inner()).await?;
     let rel = relation(&caller, &r);
@@ -1722,6 +1818,7 @@ pub async fn post_message(
             "Sulla richiesta scrivono l'ente, la Segreteria Tecnica, i coordinatori e gli esperti assegnati.",
         ));
     }
+    let body = Body(body.parse()?);
     let msg = body.0;
     if msg.internal && !(rel.secretariat || rel.coordinator || is_assignee) {
         return Err(ApiError::invalid_field(

@@ -4,8 +4,8 @@ use crate::audit::{self, Entry, RequestMeta};
 use crate::auth::{Caller, password};
 use crate::entities::{role_grant, user};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::Body;
 use crate::extract::Query;
+use crate::extract::{Body, LazyBody};
 use crate::routes::Paging;
 use crate::seed;
 use actix_web::http::header;
@@ -233,9 +233,10 @@ pub async fn create_user(
     db: web::Data<DatabaseConnection>,
     caller: Caller,
     meta: RequestMeta,
-    body: Body<CreateUserRequest>,
+    body: LazyBody<CreateUserRequest>,
 ) -> ApiResult<HttpResponse> {
     caller.require_any(&[Role::Admin])?;
+    let body = Body(body.parse()?);
     let req = body.0;
     let mut errors = Vec::new();
     let name = req.full_name.trim();
@@ -362,9 +363,10 @@ pub async fn add_grant(
     caller: Caller,
     meta: RequestMeta,
     path: web::Path<i64>,
-    body: Body<GrantRequest>,
+    body: LazyBody<GrantRequest>,
 ) -> ApiResult<HttpResponse> {
     caller.require_any(&[Role::Admin])?;
+    let body = Body(body.parse()?);
     let id = path.into_inner();
     user::Entity::find_by_id(id)
         .one(db.get_ref())

@@ -125,7 +125,10 @@ pub struct RegisterProblem {
     pub detail: String,
     /// The same errors as `row_errors`, in the shape of every other 422.
     pub errors: Vec<super::FieldError>,
+    /// Absent when the problem is not in the rows (a bad query parameter).
+    #[serde(default)]
     pub row_errors: Vec<RowError>,
+    #[serde(default)]
     pub total_errors: usize,
 }
 

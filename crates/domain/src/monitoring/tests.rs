@@ -457,3 +457,36 @@ fn engines_fed_apart_and_merged_equal_one_engine() {
         assert_eq!(x, y);
     }
 }
+
+#[test]
+fn file_dates_stay_between_1990_and_today() {
+    use super::{check_file_dates, days_from_civil};
+    let today = days_from_civil(2026, 11, 29);
+    let day = |y, m, d| days_from_civil(y, m, d);
+    assert!(check_file_dates(day(2023, 1, 10), Some(day(2023, 3, 1)), None, today).is_ok());
+    assert!(check_file_dates(day(1990, 1, 1), None, Some(today), today).is_ok());
+    assert_eq!(
+        check_file_dates(day(1, 1, 1), None, None, today)
+            .unwrap_err()
+            .column,
+        "data_avvio"
+    );
+    assert_eq!(
+        check_file_dates(today + 1, None, None, today)
+            .unwrap_err()
+            .column,
+        "data_avvio"
+    );
+    assert_eq!(
+        check_file_dates(day(2023, 1, 10), Some(day(9999, 12, 31)), None, today)
+            .unwrap_err()
+            .column,
+        "data_conclusione"
+    );
+    assert_eq!(
+        check_file_dates(day(2023, 1, 10), None, Some(today + 1), today)
+            .unwrap_err()
+            .column,
+        "data_silenzio_assenso"
+    );
+}

@@ -160,6 +160,10 @@ fn ProgrammeStatusSection(code: IstatCode) -> impl IntoView {
             {move || match status.get() {
                 None => view! { <Loading label="Caricamento dello stato nel programma…"/> }.into_any(),
                 Some(Ok(s)) => view! { <StatusFields status=s/> }.into_any(),
+                // Outside the caller's scope (DOMAIN.md §2): nothing to show.
+                Some(Err(api::ApiError::Problem(p))) if p.status == 404 => {
+                    view! { <p id="programme-status-scope" class="text-muted">"Lo stato nel programma è visibile all'ente, alla Segreteria Tecnica, agli esperti e all'ufficio della sua provincia."</p> }.into_any()
+                }
                 Some(Err(e)) => view! { <ErrorAlert error=e/> }.into_any(),
             }}
         </section>

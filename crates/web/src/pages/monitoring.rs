@@ -565,7 +565,7 @@ fn RegisterUpload(code: String, on_saved: Callback<()>) -> impl IntoView {
                 view! {
                     <div class="progress mb-2" role="progressbar" aria-label="Caricamento del registro"
                         aria-valuemin="0" aria-valuemax="100" aria-valuenow=percent.to_string()>
-                        <div class="progress-bar" style=format!("width: {percent}%")></div>
+                        <div class="progress-bar" style:width=format!("{percent}%")></div>
                     </div>
                     <p class="small" aria-live="polite">
                         {if percent >= 100 { "Controllo e calcolo degli indicatori…".to_owned() } else { format!("Caricamento {percent} %") }}
@@ -886,7 +886,7 @@ fn ManualEntryForm(code: String, on_saved: Callback<()>) -> impl IntoView {
             <h2 id="manual-title" class="h3">"Tabella del semestre (senza registro)"</h2>
             <p>"Per gli enti che non hanno un registro informatico: una riga per procedimento con i conteggi del semestre, la durata media in giorni delle pratiche concluse e l'arretrato a fine semestre."</p>
             <form on:submit=submit novalidate=true>
-                <div class="form-group pt-3" style="max-width: 14rem">
+                <div class="form-group pt-3" style:max-width="14rem">
                     <label for="manual-period" class="active">"Semestre (es. 2025S2)"</label>
                     <input id="manual-period" type="text" class="form-control" required=true
                         prop:value=move || period.get() on:input=move |ev| period.set(event_target_value(&ev))/>
