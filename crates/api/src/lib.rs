@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod audit;
 pub mod auth;
 pub mod config;
+pub mod container;
 pub mod csv;
 pub mod db;
 pub mod entities;
