@@ -321,12 +321,21 @@ fn unsupported(detail: String) -> ApiError {
 }
 
 /// The name's extension must agree with the kind found in the content (`evil.html` holding a PDF
-/// is refused); a name without an extension is taken as it is.
+/// is refused); a name without an extension is taken as it is. The extension is what follows the
+/// last dot, unless it is all digits or holds a space (`Relazione v1.2` and `Verbale 3.5 finale`
+/// have none); anything else (`.html`, `.pdf.exe`, `.html` followed by an invisible character)
+/// must be one of the kind's.
 pub fn check_name(kind: FileKind, name: &str) -> Result<(), ApiError> {
-    let Some((_, ext)) = name.rsplit_once('.') else {
+    let Some((_, ext)) = name.trim_end().rsplit_once('.') else {
         return Ok(());
     };
-    let ext = ext.trim().to_ascii_lowercase();
+    if ext.is_empty()
+        || ext.bytes().all(|b| b.is_ascii_digit())
+        || ext.contains(char::is_whitespace)
+    {
+        return Ok(());
+    }
+    let ext = ext.to_lowercase();
     if kind.extensions().contains(&ext.as_str()) {
         return Ok(());
     }
@@ -557,7 +566,12 @@ mod tests {
         assert!(check_name(FileKind::Pdf, "verbale.PDF").is_ok());
         assert!(check_name(FileKind::Pdf, "senza estensione").is_ok());
         assert!(check_name(FileKind::Jpeg, "foto.jpeg").is_ok());
+        assert!(check_name(FileKind::Pdf, "Relazione v1.2").is_ok());
+        assert!(check_name(FileKind::Pdf, "Verbale 3.5 finale").is_ok());
         assert!(check_name(FileKind::Pdf, "evil.html").is_err());
+        assert!(check_name(FileKind::Pdf, "evil.HTML ").is_err());
+        assert!(check_name(FileKind::Pdf, "fattura.pdf.exe").is_err());
+        assert!(check_name(FileKind::Pdf, "evil.html\u{200b}").is_err());
         assert!(check_name(FileKind::Xlsx, "foglio.xls").is_err());
     }
 
