@@ -53,3 +53,9 @@ bench: web
 # Check that the shared domain crate still builds for the browser.
 check-wasm:
     cargo check -p affianca-domain --target wasm32-unknown-unknown
+
+# Fuzz the register readers (CSV, XLSX) and the period, ISTAT code and e-mail parsers, `secs` seconds each (nightly + cargo-fuzz; not in CI).
+fuzz secs="60":
+    command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
+    cd fuzz && for t in register_csv period istat_code email; do cargo +nightly fuzz run "$t" -- -max_total_time={{secs}} -rss_limit_mb=2048; done
+    cd fuzz && cargo +nightly fuzz run --features xlsx register_xlsx -- -max_total_time={{secs}} -rss_limit_mb=2048 -max_len=1048576

@@ -3,6 +3,7 @@
 //! set), with the reference data and the demo accounts, and gives a client to talk to it.
 
 pub mod browser;
+pub mod files;
 pub mod proxy;
 pub mod smtp;
 

@@ -98,7 +98,7 @@ async fn a_request_from_filing_to_closing_in_the_browser() {
     click(&client, "#wizard-next-2").await;
     // An attachment, chosen in the wizard, goes with the request.
     let pdf = profile.path().join("elenco-pratiche.pdf");
-    std::fs::write(&pdf, b"%PDF-1.4\n% elenco delle pratiche\n").unwrap();
+    std::fs::write(&pdf, affianca_tests::files::pdf("elenco delle pratiche")).unwrap();
     wait_for(&client, "#wizard-files-input")
         .await
         .send_keys(pdf.to_str().unwrap())

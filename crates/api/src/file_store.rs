@@ -29,7 +29,7 @@ use chrono::Utc;
 use futures_util::StreamExt;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QuerySelect,
+    QueryOrder, QuerySelect,
 };
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
@@ -96,13 +96,18 @@ fn hex(digest: &[u8]) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// `Content-Disposition: attachment` with the download's name.
-fn disposition(name: &str) -> actix_web::http::header::ContentDisposition {
-    use actix_web::http::header::{ContentDisposition, DispositionParam, DispositionType};
-    ContentDisposition {
-        disposition: DispositionType::Attachment,
-        parameters: vec![DispositionParam::Filename(name.to_owned())],
-    }
+/// `Content-Disposition: attachment` with the download's name, per RFC 6266
+/// ([`crate::storage::content_disposition`]: an ASCII fallback and `filename*`).
+fn disposition(
+    name: &str,
+) -> (
+    actix_web::http::header::HeaderName,
+    actix_web::http::header::HeaderValue,
+) {
+    (
+        actix_web::http::header::CONTENT_DISPOSITION,
+        crate::storage::content_disposition(name),
+    )
 }
 
 impl Storage {
@@ -209,6 +214,10 @@ impl Storage {
         .await;
         match result {
             Ok(blob) if blob.kind.is_some() && blob.size > 0 => {
+                if let Err(e) = crate::storage::inspect_upload(&tmp, &blob, name).await {
+                    let _ = tokio::fs::remove_file(&tmp).await;
+                    return Err(e);
+                }
                 let dest = self.path_of(&blob.sha256);
                 tokio::fs::create_dir_all(dest.parent().expect("has a parent"))
                     .await
@@ -276,9 +285,11 @@ impl Storage {
         let named = actix_files::NamedFile::open_async(self.path_of(&file.sha256))
             .await
             .map_err(|_| ApiError::not_found("Il file"))?
-            .set_content_type(content_type)
-            .set_content_disposition(disposition(download_name));
-        Ok(named.into_response(req))
+            .set_content_type(content_type);
+        let mut res = named.into_response(req);
+        let (name, value) = disposition(download_name);
+        res.headers_mut().insert(name, value);
+        Ok(res)
     }
 
     /// Removes the chunks of uploads that never finished (the server stopped mid-upload).
@@ -352,6 +363,29 @@ async fn delete_key(db: &DatabaseConnection, key: &str) -> Result<(), sea_orm::D
         .map(|_| ())
 }
 
+/// The checks of [`crate::storage::inspect_upload`] on an upload kept in chunks under `key`.
+async fn inspect_chunks(
+    db: &DatabaseConnection,
+    key: &str,
+    blob: &Blob,
+    name: &str,
+) -> Result<(), ApiError> {
+    let Some(kind) = blob.kind else {
+        return Ok(());
+    };
+    crate::storage::check_name(kind, name)?;
+    let chunks = file_chunk::Entity::find()
+        .filter(file_chunk::Column::BlobKey.eq(key))
+        .order_by_asc(file_chunk::Column::Seq)
+        .all(db)
+        .await?;
+    let mut bytes = Vec::with_capacity(usize::try_from(blob.size).unwrap_or(0));
+    for c in chunks {
+        bytes.extend_from_slice(&c.data);
+    }
+    crate::storage::inspect_bytes(kind, bytes).await
+}
+
 /// Streams an upload into `file_chunks` under a temporary key, then renames it to the content's
 /// SHA-256 (or drops it when that content is already stored).
 async fn receive_db(
@@ -401,6 +435,10 @@ async fn receive_db(
     .await;
     match result {
         Ok(blob) if blob.kind.is_some() && blob.size > 0 => {
+            if let Err(e) = inspect_chunks(db, &tmp, &blob, name).await {
+                let _ = delete_key(db, &tmp).await;
+                return Err(e);
+            }
             if chunk_exists(db, &blob.sha256).await? {
                 delete_key(db, &tmp).await?;
                 return Ok(blob);

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod backup;
 pub mod config;
+pub mod container;
 pub mod csv;
 pub mod db;
 pub mod entities;

@@ -37,6 +37,10 @@ pub const MAX_REPORTED_ERRORS: usize = 1000;
 pub const MAX_CODE_LEN: usize = 100;
 /// Columns a CSV row may have (the known ones and any others, which are ignored).
 pub const MAX_COLUMNS: usize = 64;
+/// Bytes of one field (a CSV field, a spreadsheet cell): every value of a register is short.
+pub const MAX_FIELD_BYTES: usize = 4 * 1024;
+/// Bytes of one CSV line.
+pub const MAX_LINE_BYTES: usize = 64 * 1024;
 
 /// One problem of a register: the row (1 is the header), the column, the value and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -112,6 +116,14 @@ fn normalise_header(h: &str) -> String {
 }
 
 impl Header {
+    /// The name of the column at position `i` of a row (`colonna N` for columns not read).
+    fn column_name(&self, i: usize) -> String {
+        self.positions
+            .iter()
+            .position(|p| *p == Some(i))
+            .map_or_else(|| format!("colonna {}", i + 1), |c| COLUMNS[c].to_owned())
+    }
+
     pub fn parse(fields: &[&str]) -> Result<Self, RegisterErrors> {
         let mut positions = [None; COLUMNS.len()];
         let mut errors = RegisterErrors::default();
@@ -464,6 +476,25 @@ pub fn csv_layout(bytes: &[u8]) -> Result<CsvLayout, RegisterErrors> {
             break line;
         }
     };
+    if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
+        return Err(RegisterErrors::single(
+            1,
+            "intestazione",
+            "",
+            "il file è in UTF-16: salvarlo come «CSV UTF-8»",
+        ));
+    }
+    if header_line.len() > MAX_LINE_BYTES {
+        return Err(RegisterErrors::single(
+            row,
+            "intestazione",
+            "",
+            format!(
+                "l'intestazione supera {} KB: controllare che il file sia un registro",
+                MAX_LINE_BYTES / 1024
+            ),
+        ));
+    }
     let header_text = std::str::from_utf8(header_line).map_err(|_| {
         RegisterErrors::single(
             row,
@@ -481,6 +512,14 @@ pub fn csv_layout(bytes: &[u8]) -> Result<CsvLayout, RegisterErrors> {
     let mut fields: Vec<Cow<str>> = Vec::with_capacity(COLUMNS.len());
     split_line(header_text, sep, &mut fields)
         .map_err(|e| RegisterErrors::single(row, "intestazione", header_text, e))?;
+    if fields.len() > MAX_COLUMNS {
+        return Err(RegisterErrors::single(
+            row,
+            "intestazione",
+            "",
+            format!("l'intestazione ha più di {MAX_COLUMNS} colonne"),
+        ));
+    }
     let header = Header::parse(&fields.iter().map(|f| f.as_ref()).collect::<Vec<_>>())?;
     Ok(CsvLayout {
         header,
@@ -523,6 +562,15 @@ pub fn read_csv_rows<'a>(
             );
             break;
         }
+        if raw.len() > MAX_LINE_BYTES {
+            errors.push(
+                row,
+                "riga",
+                "",
+                format!("la riga supera {} KB", MAX_LINE_BYTES / 1024),
+            );
+            continue;
+        }
         let Ok(line) = std::str::from_utf8(raw) else {
             errors.push(
                 row,
@@ -538,6 +586,15 @@ pub fn read_csv_rows<'a>(
         }
         if fields.len() > MAX_COLUMNS {
             errors.push(row, "riga", "", format!("più di {MAX_COLUMNS} colonne"));
+            continue;
+        }
+        if let Some(i) = fields.iter().position(|f| f.len() > MAX_FIELD_BYTES) {
+            errors.push(
+                row,
+                &header.column_name(i),
+                "",
+                format!("il campo supera {} KB", MAX_FIELD_BYTES / 1024),
+            );
             continue;
         }
         let mut refs: [&str; MAX_COLUMNS] = [""; MAX_COLUMNS];
@@ -598,91 +655,143 @@ pub fn read_csv(
     }
 }
 
-/// Reads rows of text fields (a spreadsheet's first sheet): the first non-empty row is the header.
-pub fn read_rows(
-    rows_in: impl IntoIterator<Item = Vec<String>>,
-    catalog: &TermCatalog,
+/// Reads the rows of a spreadsheet's first sheet, one at a time, as they are read from the file:
+/// the first non-empty row is the header. Rows are numbered as the spreadsheet shows them.
+pub struct SheetRows<'c, F> {
+    catalog: &'c TermCatalog,
     limits: Limits,
-    mut sink: impl FnMut(&str, FileRecord),
-) -> Result<ReadSummary, RegisterErrors> {
-    let mut it = rows_in.into_iter().enumerate();
-    let header = loop {
-        match it.next() {
-            None => {
-                return Err(RegisterErrors::single(
-                    1,
-                    "intestazione",
-                    "",
-                    "il foglio è vuoto: la prima riga deve contenere le intestazioni",
-                ));
-            }
-            Some((_, r)) if r.iter().all(|c| c.trim().is_empty()) => continue,
-            Some((_, r)) => break r,
+    sink: F,
+    header: Option<(Header, usize)>,
+    errors: RegisterErrors,
+    seen: HashSet<String>,
+    rows: usize,
+}
+
+impl<'c, F: FnMut(&str, FileRecord)> SheetRows<'c, F> {
+    pub fn new(catalog: &'c TermCatalog, limits: Limits, sink: F) -> Self {
+        Self {
+            catalog,
+            limits,
+            sink,
+            header: None,
+            errors: RegisterErrors::default(),
+            seen: HashSet::new(),
+            rows: 0,
         }
-    };
-    // Spreadsheets often carry empty columns after the data: ignore them in the header and rows.
-    let width = header
-        .iter()
-        .rposition(|c| !c.trim().is_empty())
-        .map_or(0, |i| i + 1);
-    let header = Header::parse(
-        &header[..width]
-            .iter()
-            .map(String::as_str)
-            .collect::<Vec<_>>(),
-    )?;
-    let mut errors = RegisterErrors::default();
-    let mut seen: HashSet<String> = HashSet::new();
-    let mut rows = 0;
-    for (index, mut r) in it {
-        let row = index + 1;
-        if r.iter().all(|c| c.trim().is_empty()) {
-            continue;
+    }
+
+    /// Reads row `row` (1 is the sheet's first). `false`: stop reading, the register is refused
+    /// whatever follows (a bad header, too many rows).
+    pub fn push(&mut self, row: usize, cells: &[String]) -> bool {
+        if cells.iter().all(|c| c.trim().is_empty()) {
+            return true;
         }
-        rows += 1;
-        if rows > limits.max_rows {
-            errors.push(
+        if cells.len() > MAX_COLUMNS {
+            self.errors
+                .push(row, "riga", "", format!("più di {MAX_COLUMNS} colonne"));
+            return false;
+        }
+        if let Some(i) = cells.iter().position(|c| c.len() > MAX_FIELD_BYTES) {
+            self.errors.push(
+                row,
+                &format!("colonna {}", i + 1),
+                "",
+                format!("il campo supera {} KB", MAX_FIELD_BYTES / 1024),
+            );
+            return self.errors.total < MAX_REPORTED_ERRORS;
+        }
+        let Some((header, width)) = &self.header else {
+            // Spreadsheets often carry empty columns after the data: ignore them in the header
+            // and rows.
+            let width = cells
+                .iter()
+                .rposition(|c| !c.trim().is_empty())
+                .map_or(0, |i| i + 1);
+            let names: Vec<&str> = cells[..width].iter().map(String::as_str).collect();
+            return match Header::parse(&names) {
+                Ok(h) => {
+                    self.header = Some((h, width));
+                    true
+                }
+                Err(e) => {
+                    self.errors = e;
+                    false
+                }
+            };
+        };
+        let width = *width;
+        self.rows += 1;
+        if self.rows > self.limits.max_rows {
+            self.errors.push(
                 row,
                 "riga",
                 "",
                 format!(
                     "il registro supera {} righe: dividerlo in più file",
-                    limits.max_rows
+                    self.limits.max_rows
                 ),
             );
-            break;
+            return false;
         }
-        r.resize(width.max(r.len()), String::new());
-        if r[width..].iter().any(|c| !c.trim().is_empty()) {
-            errors.push(
+        if cells.len() > width && cells[width..].iter().any(|c| !c.trim().is_empty()) {
+            self.errors.push(
                 row,
                 "riga",
                 "",
                 "valori oltre l'ultima colonna dell'intestazione",
             );
-            continue;
+            return true;
         }
-        let refs: Vec<&str> = r[..width].iter().map(String::as_str).collect();
+        let mut refs: Vec<&str> = cells.iter().take(width).map(String::as_str).collect();
+        refs.resize(width, "");
         let key = header.positions[CODE].map_or("", |i| refs[i].trim());
-        if !key.is_empty() && !seen.insert(key.to_owned()) {
-            errors.push(
+        if !key.is_empty() && !self.seen.insert(key.to_owned()) {
+            self.errors.push(
                 row,
                 COLUMNS[CODE],
                 key,
                 "codice della pratica ripetuto in questo registro",
             );
         }
-        if let Some((code, file)) = read_row(&header, catalog, row, &refs, &mut errors)
-            && errors.is_empty()
+        if let Some((code, file)) = read_row(header, self.catalog, row, &refs, &mut self.errors)
+            && self.errors.is_empty()
         {
-            sink(code, file);
+            (self.sink)(code, file);
+        }
+        true
+    }
+
+    /// The outcome: the rows read, or every problem found.
+    pub fn finish(self) -> Result<ReadSummary, RegisterErrors> {
+        if !self.errors.is_empty() {
+            return Err(self.errors);
+        }
+        if self.header.is_none() {
+            return Err(RegisterErrors::single(
+                1,
+                "intestazione",
+                "",
+                "il foglio è vuoto: la prima riga deve contenere le intestazioni",
+            ));
+        }
+        Ok(ReadSummary { rows: self.rows })
+    }
+}
+
+/// Reads rows of text fields (a spreadsheet's first sheet): the first non-empty row is the header.
+pub fn read_rows(
+    rows_in: impl IntoIterator<Item = Vec<String>>,
+    catalog: &TermCatalog,
+    limits: Limits,
+    sink: impl FnMut(&str, FileRecord),
+) -> Result<ReadSummary, RegisterErrors> {
+    let mut sheet = SheetRows::new(catalog, limits, sink);
+    for (index, r) in rows_in.into_iter().enumerate() {
+        if !sheet.push(index + 1, &r) {
+            break;
         }
     }
-    if errors.is_empty() {
-        Ok(ReadSummary { rows })
-    } else {
-        Err(errors)
-    }
+    sheet.finish()
 }
 
 #[cfg(test)]
@@ -864,6 +973,97 @@ mod tests {
         let err = read(&text).unwrap_err();
         assert_eq!(err.errors.len(), MAX_REPORTED_ERRORS);
         assert_eq!(err.total, 1500);
+    }
+
+    #[test]
+    fn long_lines_long_fields_wide_headers_and_utf16_are_refused() {
+        let head = "codice_pratica;procedimento;data_avvio\n";
+        let long = "x".repeat(MAX_FIELD_BYTES + 1);
+        let err = read(&format!("{head}{long};PDC;2023-01-10\n")).unwrap_err();
+        assert_eq!(
+            (err.errors[0].row, err.errors[0].column.as_str()),
+            (2, "codice_pratica")
+        );
+        let line = format!("A;PDC;2023-01-10;{}\n", "y".repeat(MAX_LINE_BYTES));
+        let err = read(&format!("{head}{line}")).unwrap_err();
+        assert!(err.errors[0].reason.contains("KB"), "{:?}", err.errors[0]);
+        let wide: Vec<String> = (0..=MAX_COLUMNS).map(|i| format!("c{i}")).collect();
+        let err = read(&format!(
+            "codice_pratica;procedimento;data_avvio;{}\n",
+            wide.join(";")
+        ))
+        .unwrap_err();
+        assert_eq!(err.errors[0].row, 1);
+        let mut utf16 = vec![0xFF, 0xFE];
+        for u in head.encode_utf16() {
+            utf16.extend(u.to_le_bytes());
+        }
+        let err = read_csv(&utf16, &catalog(), Limits::default(), |_, _| {}).unwrap_err();
+        assert!(err.errors[0].reason.contains("UTF-16"));
+        let catalog = catalog();
+        let mut sheet = SheetRows::new(&catalog, Limits::default(), |_, _| {});
+        assert!(sheet.push(
+            1,
+            &[
+                "codice_pratica".into(),
+                "procedimento".into(),
+                "data_avvio".into()
+            ]
+        ));
+        sheet.push(2, &[long.clone(), "PDC".into(), "2023-01-10".into()]);
+        assert_eq!(sheet.finish().unwrap_err().errors[0].row, 2);
+    }
+
+    /// Random bytes and mutations of a good register through the CSV reader and the parsers of
+    /// dates, semesters, ISTAT codes and e-mails: answers, never a panic (the same targets run
+    /// under libFuzzer in `fuzz/`, `just fuzz`).
+    #[test]
+    fn random_input_never_panics() {
+        let good = "codice_pratica;procedimento;data_avvio;termine_giorni;data_conclusione;data_silenzio_assenso;conferenza_servizi;giorni_sospensione\nA1;PDC;2022-01-10;;2022-03-01;;sì;\n\"B;1\";SCIA;10/01/2022;45;;;no;5\n";
+        let alphabet = b";,\"\n\r0123456789-/SsPDC@.\xC3\xAC \t=";
+        let mut state: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for i in 0..5000 {
+            let mut bytes: Vec<u8> = if i % 2 == 0 {
+                good.as_bytes().to_vec()
+            } else {
+                (0..(next() % 64))
+                    .map(|_| alphabet[(next() as usize) % alphabet.len()])
+                    .collect()
+            };
+            if !bytes.is_empty() {
+                for _ in 0..(1 + next() % 6) {
+                    let at = (next() as usize) % bytes.len();
+                    bytes[at] = if next() % 2 == 0 {
+                        alphabet[(next() as usize) % alphabet.len()]
+                    } else {
+                        next() as u8
+                    };
+                }
+            }
+            let mut files = 0;
+            if let Ok(summary) = read_csv(&bytes, &catalog(), Limits { max_rows: 100 }, |_, _| {
+                files += 1
+            }) {
+                assert_eq!(summary.rows, files);
+            }
+            let text = String::from_utf8_lossy(&bytes);
+            for piece in text.split(['\n', ';']) {
+                let _ = parse_date(piece);
+                if let Ok(p) = crate::Period::parse(piece) {
+                    assert_eq!(crate::Period::parse(&p.to_string()), Ok(p));
+                }
+                let _ = crate::IstatCode::parse(piece);
+                if let Ok(e) = crate::Email::parse(piece) {
+                    assert_eq!(crate::Email::parse(e.as_str()).as_ref(), Ok(&e));
+                }
+            }
+        }
     }
 
     #[test]

@@ -879,7 +879,7 @@ fn cases() -> Vec<Case> {
                 )
                 .header("content-type", "application/pdf")
                 .header("x-file-name", "matrice.pdf")
-                .raw(b"%PDF-1.4 matrice".to_vec())
+                .raw(affianca_tests::files::pdf("matrice"))
             },
         },
         Case {
@@ -1309,7 +1309,7 @@ async fn every_operation_answers_each_role_as_the_matrix_says() {
                 Some(&token),
             )
             .header("content-type", "application/pdf")
-            .body(b"%PDF-1.4\n%%EOF\n".to_vec())
+            .body(affianca_tests::files::pdf("protocollo"))
             .send()
             .await
             .unwrap();
@@ -1501,7 +1501,7 @@ async fn every_operation_answers_each_role_as_the_matrix_says() {
                 Some(rep),
             )
             .header("x-file-name", "matrice.pdf")
-            .body(b"%PDF-1.4 matrice".to_vec())
+            .body(affianca_tests::files::pdf("matrice"))
             .send()
             .await
             .unwrap();

@@ -10,7 +10,7 @@ const PASSWORD: &str = "una password lunga";
 
 /// A small but real PDF.
 pub fn pdf() -> Vec<u8> {
-    b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n".to_vec()
+    affianca_tests::files::pdf("Protocollo di Collaborazione")
 }
 
 pub async fn register(app: &TestApp, istat: &str, office: &str, email: &str) -> reqwest::Response {

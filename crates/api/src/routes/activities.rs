@@ -560,19 +560,29 @@ pub async fn timesheet_csv(
         crate::csv::BOM
     );
     for l in &t.lines {
+        use crate::csv::{number, text};
         let fields = [
-            l.entry.date.format("%d/%m/%Y").to_string(),
-            l.entry.request_id.to_string(),
-            l.authority_name.clone(),
-            l.subject.clone(),
-            l.entry.kind.label().to_owned(),
-            hours_it(l.entry.hours),
-            l.entry.files_handled.to_string(),
-            l.entry.notes.clone(),
+            text(l.entry.date.format("%d/%m/%Y").to_string()),
+            number(l.entry.request_id),
+            text(l.authority_name.clone()),
+            text(l.subject.clone()),
+            text(l.entry.kind.label()),
+            number(hours_it(l.entry.hours)),
+            number(l.entry.files_handled),
+            text(l.entry.notes.clone()),
         ];
-        out.push_str(&crate::csv::line(&fields));
+        out.push_str(&crate::csv::row(&fields));
     }
-    out.push_str(&format!("Totale;;;;;{};;\r\n", hours_it(t.total_hours)));
+    out.push_str(&crate::csv::row(&[
+        crate::csv::text("Totale"),
+        crate::csv::text(""),
+        crate::csv::text(""),
+        crate::csv::text(""),
+        crate::csv::text(""),
+        crate::csv::number(hours_it(t.total_hours)),
+        crate::csv::text(""),
+        crate::csv::text(""),
+    ]));
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header((

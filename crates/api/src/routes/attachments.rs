@@ -78,7 +78,10 @@ pub struct AttachQuery {
 
 /// Attach a file: the raw body (`Content-Type` of the file, its name in `X-File-Name`,
 /// percent-encoded when not ASCII). Recognised by content: pdf, doc/docx, xls/xlsx, odt/ods, png,
-/// jpg (else 415); at most 20 MB (413).
+/// jpg (else 415); at most 20 MB (413). The name's extension must agree with the content
+/// (`evil.html` holding a PDF is a 415), a PDF must end with a valid `startxref`/xref, and an
+/// Office or OpenDocument file must pass the container checks (no decompression bomb, no DTD,
+/// sheets within Excel's grid): else 415, saying why.
 #[utoipa::path(
     tag = "support-requests",
     security(("bearer" = [])),
@@ -204,7 +207,8 @@ pub async fn list_attachments(
     Ok(HttpResponse::Ok().json(dto(db.get_ref(), rows).await?))
 }
 
-/// Download an attachment, with its content type and name.
+/// Download an attachment, with its content type and its name (`Content-Disposition` per RFC
+/// 6266: an ASCII `filename` and the exact `filename*=UTF-8''…`).
 #[utoipa::path(
     tag = "support-requests",
     security(("bearer" = [])),

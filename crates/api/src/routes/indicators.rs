@@ -5,7 +5,7 @@
 //! of their requests; the secretariat, coordinators and admins see everything.
 
 use crate::auth::Caller;
-use crate::csv::{BOM, line};
+use crate::csv::{BOM, line, number, row, text};
 use crate::entities::{request_assignee, support_request};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Query;
@@ -247,21 +247,21 @@ fn series_csv(report: &IndicatorReport) -> String {
     ]));
     for p in &report.series {
         let SeriesPoint { parts, .. } = p;
-        out.push_str(&line(&[
-            report.name.clone(),
-            p.period.to_string(),
-            p.started.to_string(),
-            p.concluded_express.to_string(),
-            p.concluded_express_with_suspension.to_string(),
-            p.concluded_express_with_conference.to_string(),
-            p.concluded_silent_assent.to_string(),
-            num(p.avg_duration_days),
-            num(p.avg_net_duration_days),
-            num(p.max_term_days),
-            p.backlog.to_string(),
-            parts.duration_days_sum.to_string(),
-            parts.net_duration_days_sum.to_string(),
-            p.authorities.to_string(),
+        out.push_str(&row(&[
+            text(report.name.clone()),
+            text(p.period.to_string()),
+            number(p.started),
+            number(p.concluded_express),
+            number(p.concluded_express_with_suspension),
+            number(p.concluded_express_with_conference),
+            number(p.concluded_silent_assent),
+            number(num(p.avg_duration_days)),
+            number(num(p.avg_net_duration_days)),
+            number(num(p.max_term_days)),
+            number(p.backlog),
+            number(parts.duration_days_sum),
+            number(parts.net_duration_days_sum),
+            number(p.authorities),
         ]));
     }
     out
@@ -390,13 +390,13 @@ pub async fn completeness(
             "in_ritardo",
         ]));
         for r in &rows {
-            out.push_str(&line(&[
-                r.period.to_string(),
-                r.authorities.to_string(),
-                r.with_data.to_string(),
-                r.submitted.to_string(),
-                r.validated.to_string(),
-                r.late.to_string(),
+            out.push_str(&row(&[
+                text(r.period.to_string()),
+                number(r.authorities),
+                number(r.with_data),
+                number(r.submitted),
+                number(r.validated),
+                number(r.late),
             ]));
         }
         return Ok(csv_response("completezza.csv", out));
@@ -479,14 +479,14 @@ pub async fn rankings(
             "stato",
         ]));
         for r in &rows {
-            out.push_str(&line(&[
-                r.authority.clone(),
-                r.name.clone(),
-                r.province.clone().unwrap_or_default(),
-                r.backlog.to_string(),
-                num(r.avg_duration_days),
-                num(r.progress_pct),
-                r.status.label().to_owned(),
+            out.push_str(&row(&[
+                text(r.authority.clone()),
+                text(r.name.clone()),
+                text(r.province.clone().unwrap_or_default()),
+                number(r.backlog),
+                number(num(r.avg_duration_days)),
+                number(num(r.progress_pct)),
+                text(r.status.label().to_owned()),
             ]));
         }
         return Ok(csv_response("classifica.csv", out));
@@ -531,24 +531,24 @@ pub async fn open_data(
         "arretrato",
     ]));
     for (a, p, period, parts, term) in cube.open_data() {
-        out.push_str(&line(&[
-            a.code.clone(),
-            a.name.clone(),
-            a.province.clone().unwrap_or_default(),
-            p.code.clone(),
-            p.task_force.clone(),
-            period.to_string(),
-            parts.started.to_string(),
-            parts.concluded_express.to_string(),
-            parts.concluded_express_with_suspension.to_string(),
-            parts.concluded_express_with_conference.to_string(),
-            parts.concluded_silent_assent.to_string(),
-            parts.duration_days_sum.to_string(),
-            parts.net_duration_days_sum.to_string(),
-            num(parts.avg_duration_days()),
-            num(parts.avg_net_duration_days()),
-            num(Some(term)),
-            parts.backlog.to_string(),
+        out.push_str(&row(&[
+            text(a.code.clone()),
+            text(a.name.clone()),
+            text(a.province.clone().unwrap_or_default()),
+            text(p.code.clone()),
+            text(p.task_force.clone()),
+            text(period.to_string()),
+            number(parts.started),
+            number(parts.concluded_express),
+            number(parts.concluded_express_with_suspension),
+            number(parts.concluded_express_with_conference),
+            number(parts.concluded_silent_assent),
+            number(parts.duration_days_sum),
+            number(parts.net_duration_days_sum),
+            number(num(parts.avg_duration_days())),
+            number(num(parts.avg_net_duration_days())),
+            number(num(Some(term))),
+            number(parts.backlog),
         ]));
     }
     Ok(csv_response("affianca-indicatori.csv", out))

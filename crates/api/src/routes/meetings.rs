@@ -464,16 +464,18 @@ pub async fn attendance_csv(
             "declined" => "non partecipa",
             _ => "in attesa",
         };
-        out.push_str(&format!(
-            "{};{};{};{};{}\r\n",
-            i.istat_code,
-            crate::csv::field(&i.authority_name),
-            response,
-            i.attendees,
-            i.responded_at
-                .map(|t| t.format("%d/%m/%Y %H:%M").to_string())
-                .unwrap_or_default()
-        ));
+        use crate::csv::{number, text};
+        out.push_str(&crate::csv::row(&[
+            text(i.istat_code.to_string()),
+            text(i.authority_name.clone()),
+            text(response),
+            number(i.attendees),
+            text(
+                i.responded_at
+                    .map(|t| t.format("%d/%m/%Y %H:%M").to_string())
+                    .unwrap_or_default(),
+            ),
+        ]));
     }
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")

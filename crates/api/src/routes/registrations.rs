@@ -335,7 +335,7 @@ pub async fn get_registration(
         crate::openapi::NotFound,
         (status = 409, description = "The registration is already submitted or approved", body = affianca_domain::dto::Problem, content_type = "application/problem+json"),
         (status = 413, description = "Larger than 10 MB", body = affianca_domain::dto::Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not a PDF (checked by content)", body = affianca_domain::dto::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not a PDF (checked by content: the header, `%%EOF`, `startxref` and the cross-reference it points to), or a name whose extension is not `.pdf`", body = affianca_domain::dto::Problem, content_type = "application/problem+json"),
     )
 )]
 #[put("/registrations/{id}/protocol")]
@@ -364,7 +364,10 @@ pub async fn upload_protocol(
             status.label()
         )));
     }
-    let blob = storage.receive(payload, PROTOCOL_MAX_BYTES).await?;
+    let original = file_name_header(&req).unwrap_or_else(|| "protocollo.pdf".into());
+    let blob = storage
+        .receive_named(payload, PROTOCOL_MAX_BYTES, &original)
+        .await?;
     if blob.kind != Some(FileKind::Pdf) {
         return Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -373,7 +376,6 @@ pub async fn upload_protocol(
         )
         .detail("Il protocollo deve essere un file PDF."));
     }
-    let original = file_name_header(&req).unwrap_or_else(|| "protocollo.pdf".into());
     let txn = db.begin().await?;
     let file = storage
         .record(&txn, &blob, &original, Some(caller.user_id.0))

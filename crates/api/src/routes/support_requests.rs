@@ -1547,42 +1547,43 @@ async fn export_page(
     let mut out = String::new();
     for r in &rows {
         let s = summary(r, &snapshot, &names, today);
+        use crate::csv::{number, text};
         let fields = [
-            s.id.to_string(),
-            s.istat_code.to_string(),
-            s.authority_name.clone(),
-            s.province.map(|p| p.to_string()).unwrap_or_default(),
-            s.task_force.name_it().to_owned(),
-            s.procedure.to_string(),
-            s.subject.clone(),
-            s.status.label().to_owned(),
-            s.urgency.label().to_owned(),
-            s.submitted_at
-                .map(|t| rome_date(t).format("%d/%m/%Y").to_string())
-                .unwrap_or_default(),
-            day_it(s.service.take_charge_due),
-            if s.service.take_charge_overdue {
+            number(s.id),
+            text(s.istat_code.to_string()),
+            text(s.authority_name.clone()),
+            text(s.province.map(|p| p.to_string()).unwrap_or_default()),
+            text(s.task_force.name_it()),
+            text(s.procedure.to_string()),
+            text(s.subject.clone()),
+            text(s.status.label()),
+            text(s.urgency.label()),
+            text(
+                s.submitted_at
+                    .map(|t| rome_date(t).format("%d/%m/%Y").to_string())
+                    .unwrap_or_default(),
+            ),
+            text(day_it(s.service.take_charge_due)),
+            text(if s.service.take_charge_overdue {
                 "sì"
             } else {
                 "no"
-            }
-            .to_owned(),
-            day_it(s.service.assign_due),
-            if s.service.assign_overdue {
+            }),
+            text(day_it(s.service.assign_due)),
+            text(if s.service.assign_overdue {
                 "sì"
             } else {
                 "no"
-            }
-            .to_owned(),
-            s.lead_expert.map(|p| p.full_name).unwrap_or_default(),
+            }),
+            text(s.lead_expert.map(|p| p.full_name).unwrap_or_default()),
             {
                 // Quarter hours: exact in f64.
                 #[allow(clippy::cast_precision_loss)]
                 let h = quarters.get(&s.id).copied().unwrap_or(0) as f64 / 4.0;
-                format!("{h}").replace('.', ",")
+                number(format!("{h}").replace('.', ","))
             },
         ];
-        out.push_str(&crate::csv::line(&fields));
+        out.push_str(&crate::csv::row(&fields));
     }
     Ok((out, rows.len() as u64))
 }
