@@ -163,6 +163,7 @@ fn app(
     let index = web_dir.join("index.html");
     let client_built = index.is_file();
     app.service(web::redirect("/api/docs", "/api/docs/"))
+        .route("/.well-known/security.txt", web::get().to(security_txt))
         .service(web::scope("/api").default_service(web::to(routes::unknown_api_path)))
         .configure(move |cfg| {
             if client_built {
@@ -191,6 +192,22 @@ fn app(
         .wrap(Compress::default())
         .wrap(from_fn(security_headers))
         .wrap(from_fn(telemetry::request_span))
+}
+
+/// Where to report a vulnerability (docs/SECURITY.md).
+pub const SECURITY_CONTACT: &str = "mailto:sicurezza@affianca.example";
+
+/// `/.well-known/security.txt` (RFC 9116): whom to tell about a vulnerability, valid for a year
+/// from now (the file must carry an expiry).
+async fn security_txt() -> HttpResponse {
+    let expires = (chrono::Utc::now() + chrono::Duration::days(365))
+        .format("%Y-%m-%dT00:00:00Z")
+        .to_string();
+    HttpResponse::Ok()
+        .content_type("text/plain; charset=utf-8")
+        .body(format!(
+            "Contact: {SECURITY_CONTACT}\nExpires: {expires}\nPreferred-Languages: it, en\n"
+        ))
 }
 
 /// Middleware: a panic in a handler (a bug) answers 500 problem+json, like any other bug, instead

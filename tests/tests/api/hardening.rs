@@ -590,3 +590,33 @@ async fn control_characters_in_paths_are_never_a_server_error() {
         assert!(res.status().is_client_error(), "{path}: {}", res.status());
     }
 }
+
+#[tokio::test]
+async fn security_txt_says_whom_to_tell_and_until_when() {
+    let app = spawn_app().await;
+    let res = app
+        .client
+        .get(app.url("/.well-known/security.txt"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
+    assert_eq!(res.headers()["x-content-type-options"], "nosniff");
+    let body = res.text().await.unwrap();
+    assert!(
+        body.contains("Contact: mailto:sicurezza@affianca.example"),
+        "{body}"
+    );
+    let expires = body
+        .lines()
+        .find_map(|l| l.strip_prefix("Expires: "))
+        .expect("RFC 9116 requires Expires");
+    let expires = chrono::DateTime::parse_from_rfc3339(expires).expect("an RFC 3339 date");
+    assert!(expires > chrono::Utc::now() + chrono::Duration::days(300));
+}
