@@ -369,3 +369,36 @@ async fn hostile_files_are_refused_quickly_and_the_server_survives() {
         .unwrap();
     assert_eq!(files["total"], 0, "{files}");
 }
+
+#[tokio::test]
+async fn a_protocol_whose_name_disagrees_with_its_content_or_a_broken_pdf_is_refused() {
+    let app = spawn_app().await;
+    let (id, token) = registration(&app).await;
+    let path = format!("/api/v1/registrations/{id}/protocol");
+    let good = affianca_tests::files::pdf("Protocollo");
+    for (name, body) in [
+        ("protocollo.html", good.clone()),
+        ("protocollo.pdf", b"%PDF-1.4\n%%EOF\n".to_vec()),
+        ("protocollo.pdf", good[..good.len() / 2].to_vec()),
+    ] {
+        let res = app
+            .request(Method::PUT, &path, Some(&token))
+            .header("Content-Type", "application/pdf")
+            .header("X-File-Name", name)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let p = affianca_tests::assert_problem(res, 415, "unsupported_media_type").await;
+        assert!(p.detail.unwrap_or_default().contains("PDF"), "{name}");
+    }
+    let res = app
+        .request(Method::PUT, &path, Some(&token))
+        .header("Content-Type", "application/pdf")
+        .header("X-File-Name", "protocollo.pdf")
+        .body(good)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+}
