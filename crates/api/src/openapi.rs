@@ -159,6 +159,12 @@ pub fn add_common_responses(doc: &mut utoipa::openapi::OpenApi) {
                     |p| matches!(p, RefOr::T(p) if matches!(p.parameter_in, ParameterIn::Query)),
                 )
             });
+            // A semester in the path (`2023S1`) that does not parse is a 422 naming `period`.
+            let period_path = op.parameters.as_ref().is_some_and(|ps| {
+                ps.iter().any(|p| {
+                    matches!(p, RefOr::T(p) if matches!(p.parameter_in, ParameterIn::Path) && p.name == "period")
+                })
+            });
             let mut wanted = Vec::new();
             if json_body {
                 wanted.extend([
@@ -167,7 +173,7 @@ pub fn add_common_responses(doc: &mut utoipa::openapi::OpenApi) {
                     UnsupportedMediaType::responses(),
                 ]);
             }
-            if json_body || query {
+            if json_body || query || period_path {
                 wanted.push(Unprocessable::responses());
             }
             for responses in wanted {

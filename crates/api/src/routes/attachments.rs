@@ -214,7 +214,17 @@ pub async fn list_attachments(
     security(("bearer" = [])),
     params(("id" = i64, Path, description = "Request id"), ("attachment_id" = i64, Path, description = "Attachment id")),
     responses(
-        (status = 200, description = "The file", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 200, description = "The file, with the content type it was recognised as when uploaded", content(
+            (Vec<u8> = "application/pdf"),
+            (Vec<u8> = "image/png"),
+            (Vec<u8> = "image/jpeg"),
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            (Vec<u8> = "application/vnd.oasis.opendocument.text"),
+            (Vec<u8> = "application/vnd.oasis.opendocument.spreadsheet"),
+            (Vec<u8> = "application/msword"),
+            (Vec<u8> = "application/vnd.ms-excel"),
+        )),
         crate::openapi::Unauthorized,
         crate::openapi::Forbidden,
         crate::openapi::NotFound,
@@ -243,4 +253,47 @@ pub async fn download_attachment(
         .ok_or_else(|| ApiError::not_found("L'allegato"))?;
     let name = file.original_name.clone();
     storage.download(&req, &file, &name).await
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::storage::FileKind;
+
+    /// Every kind an attachment can be stored as is a content type the download documents
+    /// (schemathesis found a PDF answered where only `application/octet-stream` was listed).
+    #[test]
+    fn the_download_documents_every_stored_content_type() {
+        let doc = serde_json::to_value(crate::startup::openapi_document()).unwrap();
+        let content = &doc["paths"]["/api/v1/support-requests/{id}/attachments/{attachment_id}"]["get"]
+            ["responses"]["200"]["content"];
+        for kind in [
+            FileKind::Pdf,
+            FileKind::Png,
+            FileKind::Jpeg,
+            FileKind::Docx,
+            FileKind::Xlsx,
+            FileKind::Odt,
+            FileKind::Ods,
+            FileKind::Doc,
+            FileKind::Xls,
+        ] {
+            // Exhaustive: a new kind must be added here and to the document.
+            match kind {
+                FileKind::Pdf
+                | FileKind::Png
+                | FileKind::Jpeg
+                | FileKind::Docx
+                | FileKind::Xlsx
+                | FileKind::Odt
+                | FileKind::Ods
+                | FileKind::Doc
+                | FileKind::Xls => {}
+            }
+            assert!(
+                content.get(kind.content_type()).is_some(),
+                "{} missing from {content}",
+                kind.content_type()
+            );
+        }
+    }
 }
