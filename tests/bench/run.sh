@@ -128,7 +128,9 @@ Written by \`just bench\` (tests/bench/run.sh) on $(date -u +%Y-%m-%d) at commit
 
 Machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; $(uname -sr). Server and load generator share the machine.
 Every figure: release build, SQLite (WAL), a valid secretariat bearer token on every request
-(JWT verification included), $connections connections, \`wrk -t$threads -c$connections -d$duration --latency\`
+(JWT verification included, and the check that the caller's session is still valid with the grants
+read from a one-second cache of the database, so that a revocation takes effect at once),
+$connections connections, \`wrk -t$threads -c$connections -d$duration --latency\`
 (Debian's wrk) after a 5 s warm-up. Server log filter: \`$log_filter\` (one log line per request).
 
 ## Authority directory: \`GET /api/v1/authorities?province=BG&limit=50\`

@@ -69,7 +69,7 @@ async fn schemathesis_finds_no_server_error_undocumented_status_or_schema_violat
     let examples: u32 = std::env::var("AFFIANCA_SCHEMATHESIS_EXAMPLES")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(5);
+        .unwrap_or(12);
     let identities: Vec<Option<Role>> = std::iter::once(None)
         .chain(Role::ALL.into_iter().map(Some))
         .collect();
