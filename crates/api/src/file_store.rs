@@ -96,6 +96,55 @@ fn hex(digest: &[u8]) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// What both stores learn of an upload while it streams, whatever they do with its bytes: its
+/// size (413 past the limit), its first bytes (for its kind) and its SHA-256 (its name in the
+/// store).
+struct Intake {
+    hasher: Sha256,
+    size: u64,
+    head: Vec<u8>,
+    max_bytes: u64,
+}
+
+impl Intake {
+    fn new(max_bytes: u64) -> Self {
+        Self {
+            hasher: Sha256::new(),
+            size: 0,
+            head: Vec::with_capacity(SNIFF_BYTES.min(8192)),
+            max_bytes,
+        }
+    }
+
+    /// The next piece of the body, counted, sniffed and hashed.
+    fn take(
+        &mut self,
+        chunk: Result<web::Bytes, actix_web::error::PayloadError>,
+    ) -> Result<web::Bytes, ApiError> {
+        let chunk =
+            chunk.map_err(|e| ApiError::bad_request(format!("Caricamento interrotto: {e}")))?;
+        self.size += chunk.len() as u64;
+        if self.size > self.max_bytes {
+            return Err(too_large(self.max_bytes));
+        }
+        if self.head.len() < SNIFF_BYTES {
+            let room = SNIFF_BYTES - self.head.len();
+            self.head.extend(chunk.iter().take(room));
+        }
+        self.hasher.update(&chunk);
+        Ok(chunk)
+    }
+
+    /// The received file: `name` only tells the two old Office formats apart.
+    fn finish(self, name: &str) -> Blob {
+        Blob {
+            sha256: hex(&self.hasher.finalize()),
+            size: self.size,
+            kind: FileKind::sniff_named(&self.head, name),
+        }
+    }
+}
+
 /// `Content-Disposition: attachment` with the download's name, per RFC 6266
 /// ([`crate::storage::content_disposition`]: an ASCII fallback and `filename*`).
 fn disposition(
@@ -187,29 +236,14 @@ impl Storage {
             let mut file = tokio::fs::File::create(&tmp)
                 .await
                 .map_err(ApiError::internal)?;
-            let mut hasher = Sha256::new();
-            let mut size: u64 = 0;
-            let mut head = Vec::with_capacity(SNIFF_BYTES.min(8192));
+            let mut intake = Intake::new(max_bytes);
             while let Some(chunk) = payload.next().await {
-                let chunk = chunk
-                    .map_err(|e| ApiError::bad_request(format!("Caricamento interrotto: {e}")))?;
-                size += chunk.len() as u64;
-                if size > max_bytes {
-                    return Err(too_large(max_bytes));
-                }
-                if head.len() < SNIFF_BYTES {
-                    head.extend(chunk.iter().take(SNIFF_BYTES - head.len()));
-                }
-                hasher.update(&chunk);
+                let chunk = intake.take(chunk)?;
                 file.write_all(&chunk).await.map_err(ApiError::internal)?;
             }
             file.flush().await.map_err(ApiError::internal)?;
             file.sync_all().await.map_err(ApiError::internal)?;
-            Ok(Blob {
-                sha256: hex(&hasher.finalize()),
-                size,
-                kind: FileKind::sniff_named(&head, name),
-            })
+            Ok(intake.finish(name))
         }
         .await;
         match result {
@@ -396,22 +430,11 @@ async fn receive_db(
 ) -> Result<Blob, ApiError> {
     let tmp = format!("tmp-{}", uuid::Uuid::new_v4().simple());
     let result = async {
-        let mut hasher = Sha256::new();
-        let mut size: u64 = 0;
-        let mut head = Vec::with_capacity(SNIFF_BYTES.min(8192));
+        let mut intake = Intake::new(max_bytes);
         let mut buf: Vec<u8> = Vec::new();
         let mut seq = 0_i32;
         while let Some(chunk) = payload.next().await {
-            let chunk =
-                chunk.map_err(|e| ApiError::bad_request(format!("Caricamento interrotto: {e}")))?;
-            size += chunk.len() as u64;
-            if size > max_bytes {
-                return Err(too_large(max_bytes));
-            }
-            if head.len() < SNIFF_BYTES {
-                head.extend(chunk.iter().take(SNIFF_BYTES - head.len()));
-            }
-            hasher.update(&chunk);
+            let chunk = intake.take(chunk)?;
             let mut rest: &[u8] = &chunk;
             while !rest.is_empty() {
                 let take = (CHUNK_BYTES - buf.len()).min(rest.len());
@@ -426,11 +449,7 @@ async fn receive_db(
         if !buf.is_empty() {
             insert_chunk(db, &tmp, seq, buf).await?;
         }
-        Ok(Blob {
-            sha256: hex(&hasher.finalize()),
-            size,
-            kind: FileKind::sniff_named(&head, name),
-        })
+        Ok(intake.finish(name))
     }
     .await;
     match result {
