@@ -362,14 +362,17 @@ pub async fn security_headers(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody + 'static>, actix_web::Error> {
-    let policy = req
-        .app_data::<web::Data<SecurityPolicy>>()
-        .map(|p| p.get_ref().clone());
+    let policy = req.app_data::<web::Data<SecurityPolicy>>().cloned();
     let path = req.path().to_owned();
     match next.call(req).await {
         Ok(mut res) => {
             let status = res.status();
-            add_security_headers(res.headers_mut(), &path, status, policy.as_ref());
+            add_security_headers(
+                res.headers_mut(),
+                &path,
+                status,
+                policy.as_ref().map(|p| p.get_ref()),
+            );
             Ok(res)
         }
         // An error from a middleware (a handler's errors are already responses), such as a caught
@@ -377,7 +380,12 @@ pub async fn security_headers(
         Err(e) => {
             let mut res = e.error_response();
             let status = res.status();
-            add_security_headers(res.headers_mut(), &path, status, policy.as_ref());
+            add_security_headers(
+                res.headers_mut(),
+                &path,
+                status,
+                policy.as_ref().map(|p| p.get_ref()),
+            );
             Err(actix_web::error::InternalError::from_response(e, res).into())
         }
     }
