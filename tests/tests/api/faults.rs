@@ -209,6 +209,50 @@ async fn files_uploaded_through_one_server_are_served_by_another() {
     assert_eq!(got.bytes().await.unwrap().as_ref(), pdf.as_slice());
 }
 
+/// The same file uploaded at once through two servers into the database store: every upload is
+/// answered 201, the content is kept once (one set of chunks) and served whole by both servers;
+/// another authority's user can neither attach to the request nor read its files.
+#[tokio::test]
+async fn concurrent_uploads_of_one_file_through_two_servers_keep_one_whole_copy() {
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    let extra = vec![("AFFIANCA_FILE_STORE", "database".to_owned())];
+    let a = spawn_app_with(&extra).await;
+    let b = spawn_second_app_with(&a.database, &extra).await;
+    let rep = a.token_for(Role::AuthorityRep).await;
+    let id = submitted_request(&a, &rep).await;
+    let bytes = big_png(2_500_000);
+    let uploads = (0..6).map(|i| {
+        let server = if i % 2 == 0 { &a } else { &b };
+        attach(server, &rep, id, "planimetria.png", bytes.clone())
+    });
+    let answers = futures_util::future::join_all(uploads).await;
+    let mut locations = Vec::new();
+    for res in answers {
+        assert_eq!(res.status(), 201, "every concurrent upload is kept");
+        locations.push(res.headers()["location"].to_str().unwrap().to_owned());
+    }
+    for (i, location) in locations.iter().enumerate() {
+        let server = if i % 2 == 0 { &b } else { &a };
+        let body = server.get(location, &rep).await.bytes().await.unwrap();
+        assert!(
+            body.as_ref() == bytes.as_slice(),
+            "served whole: {location}"
+        );
+    }
+    let db = affianca_api::db::connect(&a.database.url, 1).await.unwrap();
+    let chunks = affianca_api::entities::file_chunk::Entity::find()
+        .count(&db)
+        .await
+        .unwrap();
+    assert_eq!(chunks, 3, "one copy of 2.5 MB in 1 MB chunks, no leftovers");
+
+    // A foreign scope: Brescia's delegate, on either server.
+    let foreign = a.token_for(Role::AuthorityDelegate).await;
+    let res = attach(&b, &foreign, id, "intruso.png", big_png(1000)).await;
+    assert_problem(res, 404, "not_found").await;
+    assert_problem(a.get(&locations[0], &foreign).await, 404, "not_found").await;
+}
+
 /// A refused upload leaves nothing in the database store (no chunks under any key).
 #[tokio::test]
 async fn a_refused_upload_leaves_no_chunks() {
