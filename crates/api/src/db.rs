@@ -102,6 +102,37 @@ pub async fn connect_with(
     Ok(db)
 }
 
+/// Starts a transaction that will write. On SQLite it begins `IMMEDIATE`: it takes the write lock
+/// at once, waiting up to [`SQLITE_BUSY_TIMEOUT`] for it, instead of reading first and failing at
+/// once with "database is locked" when it upgrades to write (SQLite cannot wait at the upgrade:
+/// its snapshot could be stale). A lock still held after the timeout answers 503 + `Retry-After`.
+/// On PostgreSQL it is a plain `BEGIN` (READ COMMITTED); writers that must not interleave lock a
+/// row (see `monitoring::lock_authority`). Every transaction of the server that writes starts
+/// here (clippy's `disallowed-methods` refuses `TransactionTrait::begin`).
+pub async fn begin_write(
+    db: &DatabaseConnection,
+) -> Result<sea_orm::DatabaseTransaction, sea_orm::DbErr> {
+    use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..Default::default()
+    })
+    .await
+}
+
+/// Starts a transaction that only reads (a consistent snapshot; or a dry run that is rolled back):
+/// on SQLite it does not take the write lock.
+pub async fn begin_read(
+    db: &DatabaseConnection,
+) -> Result<sea_orm::DatabaseTransaction, sea_orm::DbErr> {
+    use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Deferred),
+        ..Default::default()
+    })
+    .await
+}
+
 /// Applies every pending migration.
 pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
     Migrator::up(db, None)

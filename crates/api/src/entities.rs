@@ -12,6 +12,7 @@ pub mod measurement;
 pub mod measurement_change;
 pub mod meeting;
 pub mod meeting_invitation;
+pub mod monitoring_change;
 pub mod monitoring_target;
 pub mod notification;
 pub mod outbox;

@@ -483,6 +483,7 @@ mod tests {
         db.execute_unprepared("CREATE TABLE t (x INTEGER)")
             .await
             .unwrap();
+        #[allow(clippy::disallowed_methods)] // a deferred writer on purpose: it holds the lock
         let holder = db.begin().await.unwrap();
         holder
             .execute_unprepared("INSERT INTO t VALUES (1)")

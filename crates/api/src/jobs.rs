@@ -9,7 +9,6 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect,
-    TransactionTrait,
 };
 
 /// How often the jobs look for work.
@@ -25,7 +24,48 @@ pub async fn run(db: DatabaseConnection, base: PublicUrl) {
             Ok(n) => tracing::info!(closed = n, "requests closed after 15 days without feedback"),
             Err(e) => tracing::warn!(error = %e, "automatic closing failed; will retry"),
         }
+        match compact_changes(&db, Utc::now()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(
+                removed = n,
+                "old entries of the monitoring change log removed"
+            ),
+            Err(e) => {
+                tracing::warn!(error = %e, "compacting the monitoring change log failed; will retry")
+            }
+        }
     }
+}
+
+/// How long entries of the monitoring change log are kept. A server whose cube has not read the
+/// log for [`crate::indicators::MAX_IDLE`] (much less) reloads fully instead of catching up.
+pub const CHANGES_KEPT: Duration = Duration::days(1);
+
+/// Removes the entries of the monitoring change log older than [`CHANGES_KEPT`] (as of `now`),
+/// always keeping the newest one (so the sequence never restarts). Safe with several servers.
+pub async fn compact_changes(
+    db: &DatabaseConnection,
+    now: DateTime<Utc>,
+) -> Result<u64, sea_orm::DbErr> {
+    use crate::entities::monitoring_change;
+    use sea_orm::QueryOrder;
+    let newest: Option<i64> = monitoring_change::Entity::find()
+        .select_only()
+        .column(monitoring_change::Column::Seq)
+        .order_by_desc(monitoring_change::Column::Seq)
+        .limit(1)
+        .into_tuple()
+        .one(db)
+        .await?;
+    let Some(newest) = newest else {
+        return Ok(0);
+    };
+    Ok(monitoring_change::Entity::delete_many()
+        .filter(monitoring_change::Column::ChangedAt.lt(now - CHANGES_KEPT))
+        .filter(monitoring_change::Column::Seq.lt(newest))
+        .exec(db)
+        .await?
+        .rows_affected)
 }
 
 /// Closes the requests left `completed` for 15 days (as of `now`) without the authority's
@@ -49,7 +89,7 @@ pub async fn close_stale(
         .await?;
     let mut closed = 0;
     for (id, version) in due {
-        let txn = db.begin().await?;
+        let txn = crate::db::begin_write(db).await?;
         let claimed = support_request::Entity::update_many()
             .col_expr(
                 support_request::Column::Status,

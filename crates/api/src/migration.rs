@@ -20,6 +20,7 @@ mod m20261126_000014_request_list_index;
 mod m20261126_000015_monitoring;
 mod m20261129_000001_file_chunks;
 mod m20261129_000020_sessions_and_throttles;
+mod m20261129_000030_monitoring_changes;
 
 pub struct Migrator;
 
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000015_monitoring::Migration),
             Box::new(m20261129_000001_file_chunks::Migration),
             Box::new(m20261129_000020_sessions_and_throttles::Migration),
+            Box::new(m20261129_000030_monitoring_changes::Migration),
         ]
     }
 }

@@ -20,45 +20,75 @@ use std::collections::{BTreeSet, HashMap};
 
 pub const PROGRAMME: &str = "programme";
 
-/// The name of the version counter of monitoring data in `reference_versions`.
-pub const VERSION: &str = "monitoring";
+/// What a write of monitoring data changed, as the change log records it (one row each).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Changed {
+    /// An authority's cells, semester states or target override.
+    Authority(String),
+    /// The programme's settings (baseline, lock period, milestones).
+    Settings,
+    /// Phases and the authorities they enable.
+    Phases,
+    /// The catalog of procedures or the registry of authorities (rare: the cubes reload).
+    Catalog,
+}
 
-/// Counts a change of monitoring data, in the writer's transaction: every server sees the new
-/// version at its next query and reloads its indicator cube (crate::indicators).
-pub async fn bump_version(db: &impl ConnectionTrait) -> Result<(), DbErr> {
-    use crate::entities::reference_version;
-    use sea_orm::sea_query::{Expr, ExprTrait};
-    let res = reference_version::Entity::update_many()
-        .col_expr(
-            reference_version::Column::Version,
-            Expr::col(reference_version::Column::Version).add(1),
-        )
-        .filter(reference_version::Column::Name.eq(VERSION))
-        .exec(db)
-        .await?;
-    if res.rows_affected == 0 {
-        reference_version::Entity::insert(reference_version::ActiveModel {
-            name: Set(VERSION.to_owned()),
-            version: Set(1),
-        })
-        .on_conflict(
-            OnConflict::column(reference_version::Column::Name)
-                .do_nothing()
-                .to_owned(),
-        )
-        .exec_without_returning(db)
-        .await?;
+impl Changed {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Changed::Authority(_) => "authority",
+            Changed::Settings => "settings",
+            Changed::Phases => "phases",
+            Changed::Catalog => "catalog",
+        }
     }
+
+    /// Reads a stored row back (an unknown kind is treated as a catalog change: reload all).
+    pub fn of_row(kind: &str, authority: Option<String>) -> Self {
+        match (kind, authority) {
+            ("authority", Some(a)) => Changed::Authority(a),
+            ("settings", _) => Changed::Settings,
+            ("phases", _) => Changed::Phases,
+            _ => Changed::Catalog,
+        }
+    }
+}
+
+/// Appends to the change log, in the writer's transaction, as its last statement before the commit
+/// (so that the sequence number it takes is committed a moment later: readers treat a missing
+/// number as in flight for a while, see `crate::indicators`). Every server applies the change at
+/// its next query.
+pub async fn record_change(db: &impl ConnectionTrait, change: Changed) -> Result<(), DbErr> {
+    use crate::entities::monitoring_change;
+    let authority = match &change {
+        Changed::Authority(a) => Some(a.clone()),
+        _ => None,
+    };
+    monitoring_change::Entity::insert(monitoring_change::ActiveModel {
+        kind: Set(change.kind().to_owned()),
+        authority_code: Set(authority),
+        changed_at: Set(Utc::now()),
+        ..Default::default()
+    })
+    .exec_without_returning(db)
+    .await?;
     Ok(())
 }
 
-/// The current version of monitoring data (0 before any change).
-pub async fn version(db: &impl ConnectionTrait) -> Result<i64, DbErr> {
-    use crate::entities::reference_version;
-    Ok(reference_version::Entity::find_by_id(VERSION.to_owned())
-        .one(db)
-        .await?
-        .map_or(0, |v| v.version))
+/// Serialises the writers of one authority's monitoring data: the first statement of their
+/// transaction. On PostgreSQL a row lock on the authority (other authorities' writers go on in
+/// parallel; readers are not blocked); on SQLite the transaction already holds the database's
+/// write lock (`db::begin_write`), so there is nothing more to take.
+pub async fn lock_authority(db: &impl ConnectionTrait, authority: &str) -> Result<(), DbErr> {
+    if db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+        db.execute_raw(sea_orm::Statement::from_sql_and_values(
+            sea_orm::DatabaseBackend::Postgres,
+            "SELECT 1 FROM authorities WHERE istat_code = $1 FOR NO KEY UPDATE",
+            [authority.into()],
+        ))
+        .await?;
+    }
+    Ok(())
 }
 
 /// The procedure catalog as the engine reads it (every procedure, active or not: old files may

@@ -16,7 +16,7 @@ use anyhow::Context;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use std::collections::HashMap;
 
@@ -217,7 +217,7 @@ pub async fn seed_region(db: &DatabaseConnection, sizes: Sizes) -> anyhow::Resul
         .all(db)
         .await?;
 
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(&db).await?;
     let mut report = ScaleReport::default();
 
     // ---- experts --------------------------------------------------------------------------------
@@ -657,6 +657,8 @@ pub async fn seed_region(db: &DatabaseConnection, sizes: Sizes) -> anyhow::Resul
     report.activities = entries.len();
     insert_chunks(&txn, entries, 1000).await?;
     txn.commit().await?;
+    // Servers already running apply the new data at their next query (a full reload).
+    crate::monitoring::record_change(db, crate::monitoring::Changed::Catalog).await?;
     Ok(report)
 }
 
@@ -745,7 +747,7 @@ pub async fn seed_registers(
     let five_years = (days_from_civil(2026, 1, 1) - program_start) as usize;
     let per = files * span / five_years / authorities.len().max(1);
     let mut report = RegisterReport::default();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(&db).await?;
     for (code, kind) in &authorities {
         let mix: &[(&str, usize)] = if kind == "comune" {
             &COMUNE_MIX
@@ -888,5 +890,7 @@ pub async fn seed_registers(
         report.authorities += 1;
     }
     txn.commit().await?;
+    // Servers already running apply the new data at their next query (a full reload).
+    crate::monitoring::record_change(db, crate::monitoring::Changed::Catalog).await?;
     Ok(report)
 }

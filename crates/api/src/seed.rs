@@ -15,7 +15,6 @@ use chrono::Utc;
 use sea_orm::sea_query::{ExprTrait, OnConflict};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    TransactionTrait,
 };
 use std::collections::{BTreeMap, HashMap};
 
@@ -287,7 +286,7 @@ fn province_display_name(p: &ProvinceRow) -> String {
 /// Inserts whatever reference data is missing; rows already there are left as they are (a newer
 /// ISTAT list is applied with [`import_authorities`]). Safe to run at every start.
 pub async fn seed_reference(db: &DatabaseConnection) -> anyhow::Result<()> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(&db).await?;
     let tf_rows = TaskForce::ALL
         .iter()
         .enumerate()
@@ -386,7 +385,8 @@ pub async fn bump_authorities_version(db: &impl ConnectionTrait) -> Result<(), s
         .filter(reference_version::Column::Name.eq("authorities"))
         .exec(db)
         .await?;
-    Ok(())
+    // The indicator cubes index authorities too: they reload.
+    crate::monitoring::record_change(db, crate::monitoring::Changed::Catalog).await
 }
 
 /// What [`import_authorities`] changed.
@@ -453,7 +453,7 @@ pub async fn import_authorities(
             bail!("{} appears twice in the file", r.istat_code);
         }
     }
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(&db).await?;
     let existing: HashMap<String, authority::Model> = authority::Entity::find()
         .filter(authority::Column::Kind.eq(AuthorityKind::Comune.code()))
         .all(&txn)
@@ -708,6 +708,7 @@ async fn seed_demo_phase(db: &DatabaseConnection) -> anyhow::Result<()> {
     }))
     .exec_without_returning(db)
     .await?;
+    crate::monitoring::record_change(db, crate::monitoring::Changed::Phases).await?;
     Ok(())
 }
 
@@ -722,7 +723,7 @@ pub async fn create_user(
 ) -> anyhow::Result<user::Model> {
     let hash = password::hash_blocking(plain_password.to_owned()).await?;
     let now = Utc::now();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(&db).await?;
     let res = user::Entity::insert(user::ActiveModel {
         email: Set(email.to_string()),
         full_name: Set(full_name.trim().to_owned()),

@@ -76,6 +76,8 @@ impl Application {
             sessions,
             trusted_proxies: settings.trusted_proxies.clone(),
         };
+        // The indicator cube loads in the background: the first dashboard does not wait for it.
+        state.indicators.warm(state.db.clone());
         tokio::spawn(crate::jobs::run(state.db.clone(), state.public_url.clone()));
         if let Some(mail) = settings.mail.clone() {
             tokio::spawn(crate::mailer::run(state.db.clone(), mail));

@@ -282,6 +282,28 @@ pub struct Status {
     pub version: String,
     /// `ok` or `unreachable`.
     pub database: String,
+    /// This server's indicator cube (absent in answers of older servers).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub indicators: Option<CubeStatus>,
+}
+
+/// The in-memory indicator cube of the server that answered (each server has its own).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct CubeStatus {
+    /// Loaded: dashboards answer from memory. Until then they answer 503 with `Retry-After`.
+    pub ready: bool,
+    /// Full loads since start (one at start; more only after a catalog change, a burst of more
+    /// than 5,000 changes, or hours without a query).
+    pub loads: u64,
+    /// Catch-ups: changes of the log applied incrementally.
+    pub catch_ups: u64,
+    /// The last entry of the change log applied.
+    pub applied_change: i64,
+    /// Measurement cells held.
+    pub cells: u64,
+    /// How long the last full load took, in milliseconds.
+    pub last_load_ms: u64,
 }
 
 // ---- audit log --------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ mod hardening;
 mod hostile_files;
 mod import;
 mod jobs;
+mod live_data;
 mod mail;
 mod meetings;
 mod monitoring;

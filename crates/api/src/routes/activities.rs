@@ -20,7 +20,7 @@ use chrono::{Datelike, Days, NaiveDate, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, TransactionTrait,
+    QueryOrder, QuerySelect,
 };
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
@@ -247,7 +247,7 @@ pub async fn create_activity(
     }
     let q = q.unwrap_or(0);
     let now = Utc::now();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(&db).await?;
     serialise_expert(&txn, caller.user_id.0).await?;
     check_day_limit(&txn, caller.user_id.0, a.date, q, None).await?;
     let id = activity_entry::Entity::insert(activity_entry::ActiveModel {
@@ -339,7 +339,7 @@ pub async fn update_activity(
     }
     let day = c.date.unwrap_or(e.day);
     let quarters = q.unwrap_or(e.quarters);
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(&db).await?;
     serialise_expert(&txn, caller.user_id.0).await?;
     check_day_limit(&txn, caller.user_id.0, day, quarters, Some(e.id)).await?;
     let mut update = activity_entry::Entity::update_many()

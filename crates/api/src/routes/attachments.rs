@@ -16,7 +16,7 @@ use affianca_domain::dto::Attachment;
 use chrono::Utc;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, TransactionTrait,
+    QueryOrder,
 };
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -144,7 +144,7 @@ pub async fn upload_attachment(
         )
         .detail("Si possono allegare PDF, documenti Word o OpenDocument, fogli Excel o OpenDocument, immagini PNG o JPEG."));
     }
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(&db).await?;
     let file = storage
         .record(&txn, &blob, &name, Some(caller.user_id.0))
         .await?;

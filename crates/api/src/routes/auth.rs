@@ -38,7 +38,7 @@ use futures_util::future::LocalBoxFuture;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, TransactionTrait,
+    PaginatorTrait, QueryFilter, QueryOrder,
 };
 
 /// Failed logins allowed per account within [`LOCKOUT_WINDOW_MINUTES`].
@@ -541,7 +541,7 @@ pub async fn logout(
         None => None,
     };
     if let Some(token) = found {
-        let txn = db.begin().await?;
+        let txn = crate::db::begin_write(&db).await?;
         revoke_family(&txn, &token.family_id).await?;
         crate::auth::bump_session_version(&txn, &sessions, [token.user_id]).await?;
         audit::record(

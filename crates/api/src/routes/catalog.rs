@@ -215,6 +215,7 @@ pub async fn create_procedure(
         )));
     }
     let now = Utc::now();
+    let txn = crate::db::begin_write(db.get_ref()).await?;
     let inserted = procedure::Entity::insert(procedure::ActiveModel {
         code: Set(req.code.to_string()),
         task_force: Set(req.task_force.code().to_owned()),
@@ -227,7 +228,7 @@ pub async fn create_procedure(
         updated_at: Set(now),
         ..Default::default()
     })
-    .exec(db.get_ref())
+    .exec(&txn)
     .await
     .map_err(|e| {
         if matches!(
@@ -242,6 +243,9 @@ pub async fn create_procedure(
             e.into()
         }
     })?;
+    // The indicator cubes learn the new procedure.
+    crate::monitoring::record_change(&txn, crate::monitoring::Changed::Catalog).await?;
+    txn.commit().await?;
     let p =
         procedure_dto(find_procedure(&db, inserted.last_insert_id).await?).ok_or_else(|| {
             ApiError::internal(anyhow::anyhow!("procedure just inserted does not parse"))
@@ -335,14 +339,18 @@ pub async fn update_procedure(
         update = update.col_expr(procedure::Column::Active, Expr::value(a));
     }
     // The version check in the WHERE makes the compare-and-set atomic against a concurrent edit.
+    let txn = crate::db::begin_write(db.get_ref()).await?;
     let res = update
         .filter(procedure::Column::Id.eq(id))
         .filter(procedure::Column::Version.eq(current.version))
-        .exec(db.get_ref())
+        .exec(&txn)
         .await?;
     if res.rows_affected != 1 {
         return Err(ApiError::precondition_failed());
     }
+    // A new name or task force shows in the indicators at once.
+    crate::monitoring::record_change(&txn, crate::monitoring::Changed::Catalog).await?;
+    txn.commit().await?;
     let p = procedure_dto(find_procedure(&db, id).await?)
         .ok_or_else(|| ApiError::not_found("Il procedimento"))?;
     audit::record(

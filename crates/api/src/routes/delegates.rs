@@ -19,9 +19,7 @@ use affianca_domain::dto::{
 use affianca_domain::{AuditAction, Email, IstatCode, Role, RoleScope, Scope, UserId};
 use chrono::{Duration, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
-};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 
 /// How long an invitation link works.
 pub const INVITATION_DAYS: i64 = 7;
@@ -141,7 +139,7 @@ pub async fn invite_delegate(
             )));
         }
     }
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(&db).await?;
     let (secret, row) = tokens::create(
         &txn,
         tokens::NewToken {
@@ -373,7 +371,7 @@ pub async fn accept_invitation(
             )
         }
     };
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(&db).await?;
     tokens::consume(&txn, t.id).await?;
     let user_id = match (existing, new_hash) {
         (Some(u), _) => u.id,
@@ -480,7 +478,7 @@ pub async fn remove_delegate(
     let (raw, user_id) = path.into_inner();
     let (code, _, standing) = standing(&db, &registry, &caller, &raw).await?;
     manager_only(&standing)?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(&db).await?;
     let res = role_grant::Entity::delete_many()
         .filter(role_grant::Column::UserId.eq(user_id))
         .filter(role_grant::Column::Role.eq(Role::AuthorityDelegate.code()))
@@ -555,7 +553,7 @@ pub async fn change_representative(
         ));
     }
     let scope = Scope::Authority(authority.istat_code.clone()).to_string();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(&db).await?;
     let (user_id, full_name, new_account) = match existing {
         Some(u) => (u.id, u.full_name, false),
         None => {

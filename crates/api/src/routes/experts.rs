@@ -22,7 +22,6 @@ use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    TransactionTrait,
 };
 use serde::Deserialize;
 use std::collections::BTreeSet;
@@ -193,7 +192,7 @@ pub async fn create_expert(
         )));
     }
     let now = Utc::now();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(&db).await?;
     let uid = crate::accounts::create_with_setup_link(
         &txn,
         &base,
@@ -419,7 +418,7 @@ pub async fn update_expert(
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(&db).await?;
     let mut update = expert_profile::Entity::update_many()
         .col_expr(
             expert_profile::Column::Version,
@@ -516,7 +515,7 @@ pub async fn appoint_coordinator(
         .ok_or_else(|| ApiError::invalid_field("user_id", "utente inesistente o disattivato"))?;
     let grant =
         RoleScope::new(Role::Coordinator, Scope::TaskForce(tf)).map_err(ApiError::internal)?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(&db).await?;
     seed::insert_grants(&txn, uid, &[grant], Some(caller.user_id.0)).await?;
     audit::record(
         &txn,

@@ -143,7 +143,7 @@ async fn visible(
             _ => None,
         })
         .collect();
-    for (i, a) in cube.authorities.iter().enumerate() {
+    for (i, a) in cube.authorities().iter().enumerate() {
         if a.province.as_ref().is_some_and(|p| provinces.contains(p)) {
             set.insert(i as u32);
         }
@@ -186,7 +186,7 @@ fn check_scope(cube: &Cube, f: &Filter, visible: Option<&HashSet<u32>>) -> ApiRe
         IndicatorLevel::Province => f.key.as_deref().is_some_and(|k| {
             let k = k.to_uppercase();
             let members: Vec<usize> = cube
-                .authorities
+                .authorities()
                 .iter()
                 .enumerate()
                 .filter(|(_, a)| a.province.as_deref() == Some(k.as_str()))
@@ -303,7 +303,7 @@ pub async fn indicators(
     let vis = visible(db.get_ref(), &caller, &cube).await?;
     check_scope(&cube, &f, vis.as_ref())?;
     let key = format!("indicators|{q:?}|{}", vis_key(vis.as_ref()));
-    let answer = cube.memo(key, || {
+    let answer = cube.memo(key, &f, || {
         let report = cube.report(&f, vis.as_ref()).map_err(query_error)?;
         Ok::<_, ApiError>(if csv {
             series_csv(&report)
@@ -372,7 +372,7 @@ pub async fn completeness(
     if !csv {
         // JSON answers are kept with the cube; the CSV is written from the rows each time.
         let key = format!("completeness|{q:?}|{}", vis_key(vis.as_ref()));
-        let answer = cube.memo(key, || {
+        let answer = cube.memo(key, &f, || {
             let rows = cube.completeness(&f, vis.as_ref()).map_err(query_error)?;
             serde_json::to_string(&rows).map_err(ApiError::internal)
         })?;
@@ -456,7 +456,7 @@ pub async fn rankings(
     check_scope(&cube, &f, vis.as_ref())?;
     if !csv {
         let key = format!("rankings|{q:?}|{}", vis_key(vis.as_ref()));
-        let answer = cube.memo(key, || {
+        let answer = cube.memo(key, &f, || {
             let rows = cube
                 .rankings(&f, vis.as_ref(), by, limit)
                 .map_err(query_error)?;

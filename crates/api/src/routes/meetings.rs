@@ -18,7 +18,7 @@ use chrono::{Duration, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, TransactionTrait,
+    QueryOrder,
 };
 use std::collections::BTreeSet;
 
@@ -198,7 +198,7 @@ pub async fn create_meeting(
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(&db).await?;
     let id = meeting::Entity::insert(meeting::ActiveModel {
         province: Set(req.province.to_string()),
         starts_at: Set(req.starts_at),

@@ -13,8 +13,7 @@ use crate::entities::{
 };
 use crate::error::{ApiError, ApiResult, PROBLEM_JSON};
 use crate::extract::{Body, LazyBody, Query};
-use crate::indicators::IndicatorCache;
-use crate::monitoring::{self as store, Catalog, PROGRAMME};
+use crate::monitoring::{self as store, Catalog, Changed, PROGRAMME};
 use crate::notify::{self, Notice, PublicUrl};
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, delete, get, post, put, web};
@@ -33,7 +32,7 @@ use chrono::Utc;
 use futures_util::StreamExt;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use serde::Deserialize;
 use std::collections::{BTreeSet, HashMap};
@@ -207,7 +206,6 @@ pub struct ImportQuery {
 #[post("/authorities/{istat_code}/register")]
 pub async fn import_register(
     db: web::Data<DatabaseConnection>,
-    cache: web::Data<IndicatorCache>,
     caller: Caller,
     meta: RequestMeta,
     path: web::Path<String>,
@@ -266,7 +264,16 @@ pub async fn import_register(
     };
     let terms = &catalog.terms;
     let settings = store::programme_settings(db.get_ref()).await?;
-    let txn = db.begin().await?;
+    let dry_run = query.dry_run;
+    // A dry run only reads (and is rolled back); a real one serialises with the other writers of
+    // this authority before it reads the stored files.
+    let txn = if dry_run {
+        crate::db::begin_read(db.get_ref()).await?
+    } else {
+        let txn = crate::db::begin_write(db.get_ref()).await?;
+        store::lock_authority(&txn, &a.istat_code).await?;
+        txn
+    };
     let mut register = store::load_files(&txn, &a.istat_code, None, terms).await?;
     let (mut added, mut updated, mut unchanged) = (0, 0, 0);
     let mut to_write: Vec<(&str, FileRecord)> = Vec::new();
@@ -285,7 +292,6 @@ pub async fn import_register(
         register.insert((*code).to_owned(), *f);
     }
     let files: Vec<FileRecord> = register.into_values().collect();
-    let dry_run = query.dry_run;
     if !dry_run {
         store::upsert_files(&txn, &a.istat_code, &to_write, terms).await?;
     }
@@ -330,9 +336,8 @@ pub async fn import_register(
                 })),
         )
         .await?;
-        store::bump_version(&txn).await?;
+        store::record_change(&txn, Changed::Authority(a.istat_code.clone())).await?;
         txn.commit().await?;
-        cache.invalidate();
     }
     Ok(HttpResponse::Ok().json(summary))
 }
@@ -416,7 +421,6 @@ async fn recompute_procedure(
 #[put("/authorities/{istat_code}/files/{codice_pratica}")]
 pub async fn put_file(
     db: web::Data<DatabaseConnection>,
-    cache: web::Data<IndicatorCache>,
     caller: Caller,
     meta: RequestMeta,
     path: web::Path<(String, String)>,
@@ -467,7 +471,8 @@ pub async fn put_file(
         ApiError::invalid_field(field, r.reason)
     })?;
     let settings = store::programme_settings(db.get_ref()).await?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db.get_ref()).await?;
+    store::lock_authority(&txn, &a.istat_code).await?;
     let previous = register_file::Entity::find_by_id((a.istat_code.clone(), file_code.clone()))
         .one(&txn)
         .await?;
@@ -507,9 +512,8 @@ pub async fn put_file(
         .one(&txn)
         .await?
         .ok_or_else(|| ApiError::not_found("La pratica"))?;
-    store::bump_version(&txn).await?;
+    store::record_change(&txn, Changed::Authority(a.istat_code.clone())).await?;
     txn.commit().await?;
-    cache.invalidate();
     let created = previous.is_none();
     let out = FileWrite {
         file: file_dto(saved),
@@ -643,7 +647,6 @@ pub async fn get_file(
 #[delete("/authorities/{istat_code}/files/{codice_pratica}")]
 pub async fn delete_file(
     db: web::Data<DatabaseConnection>,
-    cache: web::Data<IndicatorCache>,
     caller: Caller,
     meta: RequestMeta,
     path: web::Path<(String, String)>,
@@ -653,7 +656,8 @@ pub async fn delete_file(
     require_write(access(db.get_ref(), &caller, &a).await?)?;
     let catalog = store::catalog(db.get_ref()).await?;
     let settings = store::programme_settings(db.get_ref()).await?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db.get_ref()).await?;
+    store::lock_authority(&txn, &a.istat_code).await?;
     let f = register_file::Entity::find_by_id((a.istat_code.clone(), file_code.clone()))
         .one(&txn)
         .await?
@@ -681,9 +685,8 @@ pub async fn delete_file(
             .details(serde_json::json!({"file": file_code})),
     )
     .await?;
-    store::bump_version(&txn).await?;
+    store::record_change(&txn, Changed::Authority(a.istat_code.clone())).await?;
     txn.commit().await?;
-    cache.invalidate();
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -852,7 +855,6 @@ fn parse_period(s: &str) -> ApiResult<Period> {
 #[put("/authorities/{istat_code}/semesters/{period}/measurements")]
 pub async fn enter_measurements(
     db: web::Data<DatabaseConnection>,
-    cache: web::Data<IndicatorCache>,
     caller: Caller,
     meta: RequestMeta,
     path: web::Path<(String, String)>,
@@ -982,7 +984,8 @@ pub async fn enter_measurements(
         return Err(ApiError::validation(errors));
     }
     let settings = store::programme_settings(db.get_ref()).await?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db.get_ref()).await?;
+    store::lock_authority(&txn, &a.istat_code).await?;
     let report = semester_report::Entity::find_by_id((a.istat_code.clone(), period.to_string()))
         .one(&txn)
         .await?;
@@ -1036,9 +1039,8 @@ pub async fn enter_measurements(
             .details(serde_json::json!({"period": period, "rows_changed": changed})),
     )
     .await?;
-    store::bump_version(&txn).await?;
+    store::record_change(&txn, Changed::Authority(a.istat_code.clone())).await?;
     txn.commit().await?;
-    cache.invalidate();
     let out = semester_reports(db.get_ref(), &caller, &a, acc, Some(period)).await?;
     Ok(HttpResponse::Ok().json(&out[0]))
 }
@@ -1063,7 +1065,6 @@ pub async fn enter_measurements(
 #[post("/authorities/{istat_code}/semesters/{period}/transitions")]
 pub async fn semester_transition(
     db: web::Data<DatabaseConnection>,
-    cache: web::Data<IndicatorCache>,
     base: web::Data<PublicUrl>,
     caller: Caller,
     meta: RequestMeta,
@@ -1124,7 +1125,8 @@ pub async fn semester_transition(
         )));
     }
     let now = Utc::now();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db.get_ref()).await?;
+    store::lock_authority(&txn, &a.istat_code).await?;
     let mut r = semester_report::Entity::find_by_id((a.istat_code.clone(), period.to_string()))
         .one(&txn)
         .await?
@@ -1196,9 +1198,8 @@ pub async fn semester_transition(
     )
     .await?;
     notify_semester(&txn, &base, &a, period, t.action, comment).await?;
-    store::bump_version(&txn).await?;
+    store::record_change(&txn, Changed::Authority(a.istat_code.clone())).await?;
     txn.commit().await?;
-    cache.invalidate();
     let out = semester_reports(db.get_ref(), &caller, &a, acc, Some(period)).await?;
     Ok(HttpResponse::Ok().json(&out[0]))
 }
@@ -1425,7 +1426,6 @@ fn check_settings(s: &MonitoringSettings) -> ApiResult<()> {
 #[put("/monitoring/settings")]
 pub async fn put_settings(
     db: web::Data<DatabaseConnection>,
-    cache: web::Data<IndicatorCache>,
     caller: Caller,
     meta: RequestMeta,
     body: LazyBody<MonitoringSettings>,
@@ -1434,8 +1434,9 @@ pub async fn put_settings(
     let body = Body(body.parse()?);
     let s = body.0;
     check_settings(&s)?;
+    let txn = crate::db::begin_write(db.get_ref()).await?;
     save_targets(
-        db.get_ref(),
+        &txn,
         PROGRAMME,
         Some(s.baseline),
         Some(s.lock_days),
@@ -1444,7 +1445,7 @@ pub async fn put_settings(
     )
     .await?;
     audit::record(
-        db.get_ref(),
+        &txn,
         &meta,
         Entry::new(AuditAction::TargetsUpdated)
             .actor(caller.user_id)
@@ -1452,8 +1453,8 @@ pub async fn put_settings(
             .details(serde_json::to_value(&s).unwrap_or_default()),
     )
     .await?;
-    store::bump_version(db.get_ref()).await?;
-    cache.invalidate();
+    store::record_change(&txn, Changed::Settings).await?;
+    txn.commit().await?;
     Ok(HttpResponse::Ok().json(store::programme_settings(db.get_ref()).await?))
 }
 
@@ -1540,7 +1541,6 @@ pub async fn get_targets(
 #[put("/authorities/{istat_code}/targets")]
 pub async fn put_targets(
     db: web::Data<DatabaseConnection>,
-    cache: web::Data<IndicatorCache>,
     caller: Caller,
     meta: RequestMeta,
     path: web::Path<String>,
@@ -1552,8 +1552,9 @@ pub async fn put_targets(
     let o = body.0;
     let programme = store::programme_settings(db.get_ref()).await?;
     check_settings(&store::effective(&programme, Some(&o)))?;
+    let txn = crate::db::begin_write(db.get_ref()).await?;
     save_targets(
-        db.get_ref(),
+        &txn,
         &a.istat_code,
         o.baseline,
         None,
@@ -1562,7 +1563,7 @@ pub async fn put_targets(
     )
     .await?;
     audit::record(
-        db.get_ref(),
+        &txn,
         &meta,
         Entry::new(AuditAction::TargetsUpdated)
             .actor(caller.user_id)
@@ -1570,8 +1571,8 @@ pub async fn put_targets(
             .details(serde_json::to_value(&o).unwrap_or_default()),
     )
     .await?;
-    store::bump_version(db.get_ref()).await?;
-    cache.invalidate();
+    store::record_change(&txn, Changed::Authority(a.istat_code.clone())).await?;
+    txn.commit().await?;
     Ok(HttpResponse::Ok().json(targets_dto(db.get_ref(), &a.istat_code).await?))
 }
 
@@ -1590,18 +1591,18 @@ pub async fn put_targets(
 #[delete("/authorities/{istat_code}/targets")]
 pub async fn delete_targets(
     db: web::Data<DatabaseConnection>,
-    cache: web::Data<IndicatorCache>,
     caller: Caller,
     meta: RequestMeta,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     caller.require_any(&[Role::Secretariat])?;
     let a = find_authority(db.get_ref(), &path).await?;
+    let txn = crate::db::begin_write(db.get_ref()).await?;
     monitoring_target::Entity::delete_by_id(a.istat_code.clone())
-        .exec(db.get_ref())
+        .exec(&txn)
         .await?;
     audit::record(
-        db.get_ref(),
+        &txn,
         &meta,
         Entry::new(AuditAction::TargetsUpdated)
             .actor(caller.user_id)
@@ -1609,7 +1610,7 @@ pub async fn delete_targets(
             .details(serde_json::json!({"removed": true})),
     )
     .await?;
-    store::bump_version(db.get_ref()).await?;
-    cache.invalidate();
+    store::record_change(&txn, Changed::Authority(a.istat_code.clone())).await?;
+    txn.commit().await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -19,9 +19,7 @@ use affianca_domain::dto::{NewPasswordRequest, PasswordResetRequest};
 use affianca_domain::{AuditAction, UserId};
 use chrono::{Duration, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait,
-};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
 
 /// How long a reset link works.
 pub const RESET_MINUTES: i64 = 60;
@@ -117,7 +115,7 @@ pub async fn request_reset(
         found
     };
     if let Some(u) = found {
-        let txn = db.begin().await?;
+        let txn = crate::db::begin_write(&db).await?;
         let (secret, _) = tokens::create(
             &txn,
             tokens::NewToken {
@@ -191,7 +189,7 @@ pub async fn reset_password(
     let hash = password::hash_blocking(body.0.password.clone())
         .await
         .map_err(ApiError::internal)?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(&db).await?;
     tokens::consume(&txn, t.id).await?;
     user::Entity::update_many()
         .col_expr(user::Column::PasswordHash, Expr::value(hash))

@@ -17,7 +17,7 @@ use affianca_domain::{AuditAction, IstatCode, RegistrationStatus, Role};
 use chrono::{NaiveDate, Utc};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use std::collections::HashSet;
 
@@ -156,6 +156,7 @@ pub async fn create_phase(
     {
         return Err(ApiError::conflict(format!("Esiste già una fase «{name}».")));
     }
+    let txn = crate::db::begin_write(db.get_ref()).await?;
     let res = phase::Entity::insert(phase::ActiveModel {
         name: Set(name.to_owned()),
         start_date: Set(req.start_date),
@@ -163,10 +164,10 @@ pub async fn create_phase(
         created_at: Set(Utc::now()),
         ..Default::default()
     })
-    .exec(db.get_ref())
+    .exec(&txn)
     .await?;
     audit::record(
-        db.get_ref(),
+        &txn,
         &meta,
         Entry::new(AuditAction::PhaseCreated)
             .actor(caller.user_id)
@@ -174,6 +175,8 @@ pub async fn create_phase(
             .details(serde_json::json!({"name": name, "start_date": req.start_date})),
     )
     .await?;
+    crate::monitoring::record_change(&txn, crate::monitoring::Changed::Phases).await?;
+    txn.commit().await?;
     let p = phase::Entity::find_by_id(res.last_insert_id)
         .one(db.get_ref())
         .await?
@@ -361,7 +364,7 @@ pub async fn enable_authorities(
     }
     codes.sort();
     codes.dedup();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db.get_ref()).await?;
     let existing: HashSet<String> = phase_authority::Entity::find()
         .select_only()
         .column(phase_authority::Column::AuthorityCode)
@@ -395,6 +398,7 @@ pub async fn enable_authorities(
             .details(serde_json::json!(result)),
     )
     .await?;
+    crate::monitoring::record_change(&txn, crate::monitoring::Changed::Phases).await?;
     txn.commit().await?;
     Ok(HttpResponse::Ok().json(result))
 }
@@ -420,16 +424,17 @@ pub async fn remove_phase_authority(
 ) -> ApiResult<HttpResponse> {
     caller.require_any(&[Role::Secretariat])?;
     let (id, code) = path.into_inner();
+    let txn = crate::db::begin_write(db.get_ref()).await?;
     let res = phase_authority::Entity::delete_many()
         .filter(phase_authority::Column::PhaseId.eq(id))
         .filter(phase_authority::Column::AuthorityCode.eq(&code))
-        .exec(db.get_ref())
+        .exec(&txn)
         .await?;
     if res.rows_affected == 0 {
         return Err(ApiError::not_found("L'ente nella fase"));
     }
     audit::record(
-        db.get_ref(),
+        &txn,
         &meta,
         Entry::new(AuditAction::PhaseAuthorityRemoved)
             .actor(caller.user_id)
@@ -437,6 +442,8 @@ pub async fn remove_phase_authority(
             .details(serde_json::json!({"istat_code": code})),
     )
     .await?;
+    crate::monitoring::record_change(&txn, crate::monitoring::Changed::Phases).await?;
+    txn.commit().await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -22,7 +22,7 @@ use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, TransactionTrait,
+    QueryOrder,
 };
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -193,7 +193,7 @@ pub async fn create_registration(
         .await
         .map_err(ApiError::internal)?;
     let now = Utc::now();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(&db).await?;
     let conflict = |e: sea_orm::DbErr| {
         if is_unique_violation(&e) {
             ApiError::conflict("Registrazione già presente per questo ente o e-mail già in uso.")
@@ -376,7 +376,7 @@ pub async fn upload_protocol(
         )
         .detail("Il protocollo deve essere un file PDF."));
     }
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(&db).await?;
     let file = storage
         .record(&txn, &blob, &original, Some(caller.user_id.0))
         .await?;
@@ -548,7 +548,7 @@ pub async fn approve_registration(
     path: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
     let r = submitted(&db, &caller, path.into_inner()).await?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(&db).await?;
     decide(
         &r,
         RegistrationStatus::Approved,
@@ -632,7 +632,7 @@ pub async fn reject_registration(
         ));
     }
     let r = submitted(&db, &caller, path.into_inner()).await?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(&db).await?;
     decide(
         &r,
         RegistrationStatus::Rejected,

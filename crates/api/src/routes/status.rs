@@ -2,7 +2,7 @@
 
 use crate::error::ApiError;
 use actix_web::{HttpResponse, get, web};
-use affianca_domain::dto::Status;
+use affianca_domain::dto::{CubeStatus, Status};
 use sea_orm::DatabaseConnection;
 
 /// Health of the service.
@@ -19,12 +19,26 @@ use sea_orm::DatabaseConnection;
     )
 )]
 #[get("/status")]
-pub async fn status(db: web::Data<DatabaseConnection>) -> Result<HttpResponse, ApiError> {
+pub async fn status(
+    db: web::Data<DatabaseConnection>,
+    cache: web::Data<crate::indicators::IndicatorCache>,
+) -> Result<HttpResponse, ApiError> {
     if crate::db::ping(&db).await {
         Ok(HttpResponse::Ok().json(Status {
             status: "ok".into(),
             version: env!("CARGO_PKG_VERSION").into(),
             database: "ok".into(),
+            indicators: Some({
+                let c = cache.status();
+                CubeStatus {
+                    ready: c.ready,
+                    loads: c.loads,
+                    catch_ups: c.catch_ups,
+                    applied_change: c.applied,
+                    cells: c.cells as u64,
+                    last_load_ms: c.last_load_ms,
+                }
+            }),
         }))
     } else {
         Err(ApiError::database_unavailable().detail(format!(

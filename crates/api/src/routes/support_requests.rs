@@ -37,7 +37,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Condition, Expr, Query as SqlQuery};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Order,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use serde::Deserialize;
 use std::collections::{BTreeSet, HashMap};
@@ -467,7 +467,7 @@ pub async fn create_request(
     }
     let proc = find_procedure(db.get_ref(), &req.procedure).await?;
     let now = Utc::now();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(&db).await?;
     let inserted = support_request::Entity::insert(support_request::ActiveModel {
         authority_code: Set(req.istat_code.as_str().to_owned()),
         province: Set(authority.province.as_ref().map(|p| p.as_str().to_owned())),
@@ -921,7 +921,7 @@ pub async fn transition(
         .detail("L'ente può chiedere supporto quando la sua registrazione è approvata ed è abilitato da una fase avviata del programma."));
     }
 
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(&db).await?;
     let mut update = support_request::Entity::update_many()
         .col_expr(support_request::Column::Status, Expr::value(to.code()))
         .col_expr(
@@ -1835,7 +1835,7 @@ pub async fn post_message(
         ));
     }
     let now = Utc::now();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(&db).await?;
     let id = request_message::Entity::insert(request_message::ActiveModel {
         request_id: Set(r.id),
         author_id: Set(caller.user_id.0),
