@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes a realistic file register (DOMAIN.md §5) for benchmarks and tests.
 
-usage: gen_register.py ROWS OUT.csv [SEED]
+usage: gen_register.py ROWS OUT.csv [SEED] [--prefix P]  (codes P0000000…, default prefix "P")
 10 procedure types, starts over 2021-2025, about a third still pending, some suspensions,
 conferences and silent assents; about 50 bytes a row.
 """
@@ -15,8 +15,14 @@ PROCEDURES = [("PDC", 60), ("SCIA", 30), ("CILA", 30), ("PAESAGGISTICA", 105), (
 
 
 def main():
-    rows, out = int(sys.argv[1]), sys.argv[2]
-    rng = random.Random(int(sys.argv[3]) if len(sys.argv) > 3 else 7)
+    args = sys.argv[1:]
+    prefix = "P"
+    if "--prefix" in args:
+        i = args.index("--prefix")
+        prefix = args[i + 1]
+        del args[i:i + 2]
+    rows, out = int(args[0]), args[1]
+    rng = random.Random(int(args[2]) if len(args) > 2 else 7)
     first = date(2021, 1, 1).toordinal()
     span = date(2025, 12, 31).toordinal() - first
     last = date(2025, 12, 31)
@@ -37,7 +43,7 @@ def main():
             conference = "sì" if rng.random() < 0.1 else "no"
             suspension = rng.randrange(1, 60) if rng.random() < 0.2 else 0
             term_text = "" if rng.random() < 0.3 else str(term)
-            buf.append(f"P{i:07d};{code};{start.isoformat()};{term_text};{decision};{silent};"
+            buf.append(f"{prefix}{i:07d};{code};{start.isoformat()};{term_text};{decision};{silent};"
                        f"{conference};{suspension}\n")
             if len(buf) >= 10000:
                 f.write("".join(buf))

@@ -64,8 +64,24 @@ t0=$(date +%s.%N)
 AFFIANCA_DATA_DIR="$data/region" RUST_LOG=warn ./target/release/affianca seed-demo --scale region | tee "$data/seed.txt"
 t1=$(date +%s.%N)
 seed_seconds=$(python3 -c "print(f'{$t1 - $t0:.1f}')")
+# Cold start: from the process start to the indicator cube loaded (the server loads it in the
+# background; dashboards answer from then on), and the memory it takes.
+cold_t0=$(date +%s.%N)
 start "$data/region"
+for _ in $(seq 1 600); do
+  curl -fs "http://127.0.0.1:$port/api/v1/status" | python3 -c 'import json,sys; sys.exit(0 if json.load(sys.stdin)["indicators"]["ready"] else 1)' && break
+  sleep 0.05
+done
+cold_t1=$(date +%s.%N)
+cold_start=$(python3 -c "print(f'{$cold_t1 - $cold_t0:.2f}')")
+cube_status=$(curl -fs "http://127.0.0.1:$port/api/v1/status" | python3 -c 'import json,sys; c=json.load(sys.stdin)["indicators"]; print(f"{c[\"cells\"]} cells, full load {c[\"last_load_ms\"]} ms")')
+cold_rss=$(awk '$1=="VmRSS:" {print $2, $3}' "/proc/$pid/status")
+cold_hwm=$(awk '$1=="VmHWM:" {print $2, $3}' "/proc/$pid/status")
 token=$(login)
+expert_token=$(curl -fs -X POST "http://127.0.0.1:$port/api/v1/auth/login" -H 'content-type: application/json' \
+  -d '{"email":"esperta.edilizia@demo.affianca.it","password":"Affianca-Demo-2026"}' |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+expert_id=$(curl -fs -H "Authorization: Bearer $expert_token" "http://127.0.0.1:$port/api/v1/me" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
 list_url="http://127.0.0.1:$port/api/v1/support-requests?status=submitted&province=BG&limit=50"
 list_total=$(curl -fs -H "Authorization: Bearer $token" "$list_url" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["items"], d; print(d["total"])')
 # The detail: a closed request with a full history and messages.
@@ -75,6 +91,30 @@ detail_url="http://127.0.0.1:$port/api/v1/support-requests/$detail_id"
 history=$(curl -fs -H "Authorization: Bearer $token" "$detail_url" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["history"]))')
 load list "$list_url"
 load detail "$detail_url"
+# The secretariat's unfiltered list ("Tutte": every request of the region, sorted, counted) and an
+# expert's "assegnate a me".
+all_url="http://127.0.0.1:$port/api/v1/support-requests?limit=50"
+all_total=$(curl -fs -H "Authorization: Bearer $token" "$all_url" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert len(d["items"])==50, d; print(d["total"])')
+load list_all "$all_url"
+mine_url="http://127.0.0.1:$port/api/v1/support-requests?assignee=$expert_id&limit=50"
+mine_total=$(curl -fs -H "Authorization: Bearer $expert_token" "$mine_url" | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])')
+saved_token=$token; token=$expert_token
+load list_mine "$mine_url"
+token=$saved_token
+
+# ---- live data: dashboards of random scopes, without and with writes ------------------------------
+source tests/bench/mixed.sh
+mixed_load mixed_read 0
+mixed_load mixed_write 1
+writer_line=$(python3 -c '
+import json,sys
+d=json.load(open(sys.argv[1]))
+p,c,u=d["puts"],d["checks"],d["uploads"]
+print(f"{p[\"count\"]} single-file PUTs ({p[\"non_2xx\"]} non-2xx, p50 {p[\"p50_ms\"]} ms, p99 {p[\"p99_ms\"]} ms); "
+      f"{u[\"count\"]} uploads of {u[\"rows\"]} rows ({u[\"non_2xx\"]} non-2xx, p50 {u[\"p50_ms\"]} ms, max {u[\"max_ms\"]} ms); "
+      f"{c[\"count\"]} reads after a write, {c[\"mismatches\"]} not reflecting it (p50 {c[\"p50_ms\"]} ms, p99 {c[\"p99_ms\"]} ms)")
+' "${writer_mixed_write:-/dev/null}" 2>/dev/null || echo "the writer produced no summary")
+steady_rss=$(awk '$1=="VmRSS:" {print $2, $3}' "/proc/$pid/status")
 
 # ---- monitoring: indicators on the region-scale registers, then a 200,000-row upload ------------
 ind_region_url="http://127.0.0.1:$port/api/v1/indicators?level=region"
@@ -99,6 +139,20 @@ upload_first=$(upload)
 upload_added=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["files_added"], len(d["semesters_affected"]))' "$data/upload.json")
 upload_again=$(upload)
 upload_unchanged=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["files_unchanged"])' "$data/upload.json")
+# Memory of uploads: 20 consecutive 200,000-row uploads to one authority (four registers in turn,
+# each time with other contents: the authority grows to 800,000 files, then every upload updates a
+# quarter of them), RSS after the first and after the last.
+rss_uploads=()
+upload_times=()
+for i in $(seq 1 20); do
+  python3 tests/bench/gen_register.py 200000 "$data/upload.csv" $((100 + i)) --prefix "M$((i % 4))-"
+  upload_times+=("$(upload)")
+  rss_uploads+=("$(awk '$1=="VmRSS:" {print $2}' "/proc/$pid/status")")
+done
+rss_first_upload=${rss_uploads[0]}
+rss_last_upload=${rss_uploads[19]}
+rss_ratio=$(python3 -c "print(f'{$rss_last_upload / $rss_first_upload:.2f}')")
+upload_hwm=$(awk '$1=="VmHWM:" {print $2, $3}' "/proc/$pid/status")
 stop
 
 # ---- affianca register check: 1,000,000 rows, no server ------------------------------------------
@@ -167,6 +221,49 @@ registry, of lead experts in one query).
 
 ${err_list:+Errors reported by wrk: $err_list}
 
+## The secretariat's unfiltered list and an expert's "assegnate a me"
+\`GET /api/v1/support-requests?limit=50\` (all $all_total requests of the region, default order,
+counted) with the secretariat's token, and \`?assignee=$expert_id&limit=50\` ($mine_total requests)
+with the expert's.
+
+| figure | result | target |
+| --- | --- | --- |
+| unfiltered: throughput | **$rps_list_all requests/s** | ≥ 2,000 |
+| unfiltered: latency p50 / p99 | $p50_list_all / **$p99_list_all** | p99 < 25 ms |
+| assigned to me: throughput | **$rps_list_mine requests/s** | ≥ 2,000 |
+| assigned to me: latency p50 / p99 | $p50_list_mine / **$p99_list_mine** | p99 < 25 ms |
+
+${err_list_all:+Errors reported by wrk: $err_list_all}
+${err_list_mine:+Errors reported by wrk: $err_list_mine}
+
+## Live dashboards on the region-scale data: reads alone, and reads while data is written
+Each request of wrk (-c$connections) is a dashboard chosen at random among every authority
+(\`level=authority&key=…\`, all $(grep -c authority "$data/paths.txt") of them), the 12 provinces and
+the region (tests/bench/dashboards.lua). With writes, tests/bench/writer.py runs for the same time on
+the same machine: single-file PUTs at 20/s to random comuni, each followed at once by a read of that
+authority's indicators that must count the new file (read-your-writes), and a 20,000-row register
+uploaded to a random comune every 10 s. The cube applies each write from the change log (only the
+authorities written are re-read) and keeps every answer not touched by it.
+
+| figure | reads only | with writes | target |
+| --- | --- | --- | --- |
+| throughput | $rps_mixed_read requests/s | $rps_mixed_write requests/s | |
+| latency p50 | **$p50_mixed_read** | **$p50_mixed_write** | < 20 ms |
+| latency p99 | **$p99_mixed_read** | **$p99_mixed_write** | < 100 ms |
+
+${err_mixed_read:+Errors reported by wrk (reads only): $err_mixed_read}
+${err_mixed_write:+Errors reported by wrk (with writes): $err_mixed_write}
+
+Writer: $writer_line.
+
+## Cold start and memory (region scale, SQLite)
+| figure | result | target |
+| --- | --- | --- |
+| process start → indicator cube loaded ($cube_status) | **$cold_start s** | < 3 s |
+| RSS when loaded / peak so far | $cold_rss / $cold_hwm | |
+| RSS after the dashboards and the mixed load (steady) | **$steady_rss** | < 1 GB |
+| peak RSS (VmHWM) after the mixed load | **$hwm_mixed_write** | < 1.5 × steady |
+
 ## Request detail: \`GET /api/v1/support-requests/{id}\`
 On the region-scale dataset: a closed request (n. $detail_id) with its assignees and a history of
 $history transitions, the caller's allowed actions computed by the state machine.
@@ -218,6 +315,10 @@ transaction; time from the first byte sent to the last received (\`curl -w %{tim
 | first upload (files added, semesters affected: $upload_added) | **$upload_first s** | < 5 s |
 | the same file again ($upload_unchanged files unchanged) | $upload_again s | |
 
+Then 20 more registers of 200,000 files each to the same authority (four sets of codes in turn,
+new contents each time: the authority reaches 800,000 more files, then each upload updates 200,000): upload times ${upload_times[*]} s. Server RSS after the first of them ${rss_first_upload} kB,
+after the twentieth ${rss_last_upload} kB: **ratio $rss_ratio** (target ≤ 1.5); peak $upload_hwm.
+
 ## \`affianca register check\`, 1,000,000 rows
 A generated register of $check_bytes bytes (10 procedure types, 2021–2025), \`--from 2021S1 --to
 2025S2 --json\` ($check_rows rows printed), wall time of the whole process (read, parse, check,
@@ -236,4 +337,4 @@ compute, print), file in the page cache, release build. Five runs: ${check_times
 Aim (issue 2): under 1.5 MB raw. Above it since the pages of issues 3 and 4 (experts, phases,
 meetings, support requests): one bundle holds every page. Next step: split the bundle by route.
 MD
-echo "BENCHMARKS.md written: directory $rps_directory req/s p99 $p99_directory; list $rps_list req/s p99 $p99_list; detail p99 $p99_detail; seed ${seed_seconds}s; wasm $wasm_raw bytes"
+echo "BENCHMARKS.md written: directory $rps_directory req/s p99 $p99_directory; list $rps_list req/s p99 $p99_list; all $rps_list_all p99 $p99_list_all; mixed p50 $p50_mixed_write p99 $p99_mixed_write; cold $cold_start s; detail p99 $p99_detail; seed ${seed_seconds}s; wasm $wasm_raw bytes"

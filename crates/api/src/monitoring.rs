@@ -232,23 +232,66 @@ pub fn model_of(
     }
 }
 
-/// Every file of an authority (optionally of one procedure), by code.
-pub async fn load_files(
-    db: &impl ConnectionTrait,
+/// Every file of an authority (optionally of one procedure), by code. Read as a stream of the
+/// columns the engine needs (no model objects: an authority can hold a million files).
+pub async fn load_files<C>(
+    db: &C,
     authority: &str,
     procedure: Option<&str>,
     terms: &TermCatalog,
-) -> Result<HashMap<String, FileRecord>, DbErr> {
-    let mut q =
-        register_file::Entity::find().filter(register_file::Column::AuthorityCode.eq(authority));
-    if let Some(p) = procedure {
-        q = q.filter(register_file::Column::ProcedureCode.eq(p));
+) -> Result<HashMap<String, FileRecord>, DbErr>
+where
+    C: ConnectionTrait + sea_orm::StreamTrait + Send,
+{
+    use futures_util::TryStreamExt;
+    use sea_orm::QuerySelect;
+    #[derive(Debug, sea_orm::FromQueryResult)]
+    struct FileRow {
+        code: String,
+        procedure_code: String,
+        start_date: NaiveDate,
+        term_days: i32,
+        decision_date: Option<NaiveDate>,
+        silent_assent_date: Option<NaiveDate>,
+        conference: bool,
+        suspension_days: i32,
     }
-    Ok(q.all(db)
-        .await?
-        .into_iter()
-        .filter_map(|r| Some((r.code.clone(), record_of(&r, terms)?)))
-        .collect())
+    use register_file::Column as C;
+    let mut q = register_file::Entity::find()
+        .select_only()
+        .columns([
+            C::Code,
+            C::ProcedureCode,
+            C::StartDate,
+            C::TermDays,
+            C::DecisionDate,
+            C::SilentAssentDate,
+            C::Conference,
+            C::SuspensionDays,
+        ])
+        .filter(C::AuthorityCode.eq(authority));
+    if let Some(p) = procedure {
+        q = q.filter(C::ProcedureCode.eq(p));
+    }
+    let mut out = HashMap::new();
+    let mut rows = q.into_model::<FileRow>().stream(db).await?;
+    while let Some(r) = rows.try_next().await? {
+        let Some(p) = terms.index_of(&r.procedure_code) else {
+            continue;
+        };
+        if let Ok(f) = FileRecord::new(
+            p,
+            day_of_date(r.start_date),
+            r.term_days.max(1) as u32,
+            r.decision_date.map(day_of_date),
+            r.silent_assent_date.map(day_of_date),
+            r.conference,
+            i64::from(r.suspension_days),
+        ) {
+            out.insert(r.code, f);
+        }
+    }
+    Ok(out)
 }
 
 /// Upserts files in chunks (one statement per chunk).

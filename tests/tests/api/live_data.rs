@@ -171,15 +171,36 @@ async fn concurrent_uploads_and_single_file_writes_to_one_authority_lose_nothing
     let code = "017029";
     let uploads = (0..8).map(|u| {
         let (app, sec) = (&app, &sec);
-        async move { upload(app, sec, code, register(&format!("U{u}"), 2_000)).await }
+        async move {
+            // A writer that waited longer than SQLite's busy timeout gets 503 + Retry-After (never
+            // a 500) and tries again, as a client would.
+            for _ in 0..10 {
+                let r = upload(app, sec, code, register(&format!("U{u}"), 2_000)).await;
+                if r.status() != 503 {
+                    return r;
+                }
+                assert!(r.headers().contains_key("retry-after"));
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+            panic!("still busy after 10 tries");
+        }
     });
     let puts = (0..8).map(|t| {
         let (app, sec) = (&app, &sec);
         async move {
             let mut codes = Vec::new();
             for k in 0..10 {
-                let r = put_file(app, sec, code, &format!("P{t}-{k}"), t * 10 + k).await;
-                codes.push(r.status().as_u16());
+                let mut status = 503;
+                for _ in 0..10 {
+                    let r = put_file(app, sec, code, &format!("P{t}-{k}"), t * 10 + k).await;
+                    status = r.status().as_u16();
+                    if status != 503 {
+                        break;
+                    }
+                    assert!(r.headers().contains_key("retry-after"));
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+                codes.push(status);
             }
             codes
         }
