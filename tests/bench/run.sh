@@ -155,6 +155,88 @@ rss_ratio=$(python3 -c "print(f'{$rss_last_upload / $rss_first_upload:.2f}')")
 upload_hwm=$(awk '$1=="VmHWM:" {print $2, $3}' "/proc/$pid/status")
 stop
 
+# ---- PostgreSQL: the region, and ten times the region ---------------------------------------------
+# Each on a database of its own (dropped afterwards), seeded by `affianca seed-demo --scale region
+# [--factor 10]`, then the cold start and the live dashboards as above. Skipped when PostgreSQL does
+# not answer at BENCH_PG (default postgres://postgres@127.0.0.1:5432) or with BENCH_SKIP_PG=1.
+pg_admin=${BENCH_PG:-postgres://postgres@127.0.0.1:5432}
+pg_section=""
+# pg_run NAME FACTOR: seed, start, measure; sets seed_NAME, cold_NAME, cube_NAME and the mixed figures.
+pg_run() {
+  local name=$1 factor=$2 db="affianca_bench_$1"
+  psql "$pg_admin/postgres" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db" >/dev/null
+  mkdir -p "$data/$name"
+  local t0 t1
+  t0=$(date +%s.%N)
+  DATABASE_URL="$pg_admin/$db" AFFIANCA_DATA_DIR="$data/$name" RUST_LOG=warn \
+    ./target/release/affianca seed-demo --scale region --factor "$factor" | tee "$data/seed-$name.txt"
+  t1=$(date +%s.%N)
+  printf -v "seed_$name" '%s' "$(python3 -c "print(f'{$t1 - $t0:.0f}')")"
+  t0=$(date +%s.%N)
+  RUST_LOG=$log_filter DATABASE_URL="$pg_admin/$db" AFFIANCA_DATA_DIR="$data/$name" AFFIANCA_BIND=127.0.0.1:$port AFFIANCA_DEMO=1 \
+    ./target/release/affianca serve >"$data/$name/server.log" 2>&1 &
+  pid=$!
+  local ready=""
+  for _ in $(seq 1 1200); do
+    if curl -fs "http://127.0.0.1:$port/api/v1/status" 2>/dev/null | python3 -c 'import json,sys; sys.exit(0 if json.load(sys.stdin)["indicators"]["ready"] else 1)' 2>/dev/null; then
+      ready=1; break
+    fi
+    sleep 0.05
+  done
+  [ -n "$ready" ] || { echo "the PostgreSQL server did not load its cube" >&2; cat "$data/$name/server.log" >&2; exit 1; }
+  t1=$(date +%s.%N)
+  printf -v "cold_$name" '%s' "$(python3 -c "print(f'{$t1 - $t0:.2f}')")"
+  printf -v "cube_$name" '%s' "$(curl -fs "http://127.0.0.1:$port/api/v1/status" | python3 -c 'import json,sys; c=json.load(sys.stdin)["indicators"]; print(f"{c[\"cells\"]} cells, full load {c[\"last_load_ms\"]} ms")')"
+  token=$(login)
+  rm -f "$data/paths.txt" "$data/comuni.txt"
+  mixed_load "${name}_read" 0
+  mixed_load "${name}_write" 1
+  printf -v "writer_line_$name" '%s' "$(python3 -c '
+import json,sys
+d=json.load(open(sys.argv[1]))
+p,c,u=d["puts"],d["checks"],d["uploads"]
+print(f"{p[\"count\"]} PUTs ({p[\"non_2xx\"]} non-2xx); {u[\"count\"]} uploads ({u[\"non_2xx\"]} non-2xx, max {u[\"max_ms\"]} ms); {c[\"count\"]} reads after a write, {c[\"mismatches\"]} not reflecting it")
+' "$(eval echo \${writer_${name}_write:-/dev/null})" 2>/dev/null || echo "no writer summary")"
+  printf -v "rss_$name" '%s' "$(awk '$1=="VmRSS:" {print $2, $3}' "/proc/$pid/status") (peak $(awk '$1=="VmHWM:" {print $2, $3}' "/proc/$pid/status"))"
+  stop
+  psql "$pg_admin/postgres" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null
+}
+if [ -z "${BENCH_SKIP_PG:-}" ] && command -v psql >/dev/null && pg_isready -q -d "$pg_admin/postgres"; then
+  pg_run pg1 1
+  pg_run pg10 10
+  pg_section=$(cat <<PGMD
+## PostgreSQL: the region and ten times the region, live dashboards with and without writes
+PostgreSQL $(psql "$pg_admin/postgres" -tAc 'SHOW server_version') on the same machine (default
+settings), server and load on the same 2 cores. Ten times the region: \`affianca seed-demo --scale region
+--factor 10\` adds 13,626 synthetic authorities named as such ("Ente sintetico …", codes 9xxxxx)
+beside the real 1514, and ten times the files. The dashboards (wrk, -c$connections, random
+authority / province / region as above) with and without writer.py (20 PUTs/s with a
+read-your-writes check, a 20,000-row upload every 10 s).
+
+| figure | region | 10 × region | target (10 ×) |
+| --- | --- | --- | --- |
+| seed (s) | $seed_pg1 | $seed_pg10 | |
+| cold start: process start → cube loaded (s) | **$cold_pg1** ($cube_pg1) | **$cold_pg10** ($cube_pg10) | < 30 s |
+| reads only: p50 / p99 | $p50_pg1_read / $p99_pg1_read | $p50_pg10_read / $p99_pg10_read | |
+| reads only: throughput (req/s) | $rps_pg1_read | $rps_pg10_read | |
+| with writes: p50 / p99 | **$p50_pg1_write / $p99_pg1_write** | **$p50_pg10_write / $p99_pg10_write** | < 50 ms / < 250 ms |
+| with writes: throughput (req/s) | $rps_pg1_write | $rps_pg10_write | |
+| server RSS after the runs | $rss_pg1 | $rss_pg10 | |
+
+Writer, region: $writer_line_pg1.
+Writer, 10 ×: $writer_line_pg10.
+${err_pg1_write:+wrk errors (region, with writes): $err_pg1_write}
+${err_pg10_write:+wrk errors (10 ×, with writes): $err_pg10_write}
+
+Seed output (10 ×):
+$(sed 's/^/    /' "$data/seed-pg10.txt")
+PGMD
+)
+else
+  pg_section="## PostgreSQL
+Not measured in this run (PostgreSQL not reachable at BENCH_PG, or BENCH_SKIP_PG set)."
+fi
+
 # ---- affianca register check: 1,000,000 rows, no server ------------------------------------------
 python3 tests/bench/gen_register.py 1000000 "$data/register-1m.csv" 7
 check_bytes=$(stat -c %s "$data/register-1m.csv")
@@ -263,6 +345,8 @@ Writer: $writer_line.
 | RSS when loaded / peak so far | $cold_rss / $cold_hwm | |
 | RSS after the dashboards and the mixed load (steady) | **$steady_rss** | < 1 GB |
 | peak RSS (VmHWM) after the mixed load | **$hwm_mixed_write** | < 1.5 × steady |
+
+$pg_section
 
 ## Request detail: \`GET /api/v1/support-requests/{id}\`
 On the region-scale dataset: a closed request (n. $detail_id) with its assignees and a history of

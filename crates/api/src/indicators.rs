@@ -167,7 +167,11 @@ impl Cube {
         let dep = self.dep_of(f);
         let mut answers = self.answers.lock().unwrap_or_else(|e| e.into_inner());
         if answers.len() >= MAX_ANSWERS {
-            answers.clear();
+            // One authority's answer is cheap to compute again; a region's or a province's is not.
+            answers.retain(|_, (dep, _)| !matches!(dep, Dep::Authority(_)));
+            if answers.len() >= MAX_ANSWERS / 2 {
+                answers.clear();
+            }
         }
         answers.insert(key, (dep, answer.clone()));
         Ok(answer)

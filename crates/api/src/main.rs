@@ -42,6 +42,11 @@ enum Command {
         /// comune and province with validated semesters), for load tests.
         #[arg(long, value_parser = ["region"])]
         scale: Option<String>,
+        /// With `--scale region`: N times the region's registers, for benchmarks — (N − 1) × 1514
+        /// synthetic authorities named as such ("Ente sintetico …", codes 9xxxxx) beside the real
+        /// ones, and N times the files.
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=50))]
+        factor: u16,
     },
     /// Manage users.
     User {
@@ -293,7 +298,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
             db::migrate(&conn).await?;
             println!("migrations applied");
         }
-        Command::SeedDemo { scale } => {
+        Command::SeedDemo { scale, factor } => {
             let conn = db::connect(settings.database_url.expose(), 2).await?;
             db::migrate(&conn).await?;
             seed::seed_reference(&conn).await?;
@@ -304,9 +309,17 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 let r =
                     affianca_api::scale::seed_region(&conn, affianca_api::scale::REGION).await?;
                 let started_registers = std::time::Instant::now();
-                let g =
-                    affianca_api::scale::seed_registers(&conn, affianca_api::scale::REGISTER_FILES)
-                        .await?;
+                let factor = usize::from(factor);
+                let synthetic =
+                    affianca_api::scale::seed_synthetic_authorities(&conn, factor).await?;
+                if synthetic > 0 {
+                    println!("{synthetic} synthetic authorities (factor {factor})");
+                }
+                let g = affianca_api::scale::seed_registers(
+                    &conn,
+                    affianca_api::scale::REGISTER_FILES * factor,
+                )
+                .await?;
                 if g.files > 0 {
                     println!(
                         "registers: {} files of {} authorities, {} semester measurements, {} semesters in {:.1} s",

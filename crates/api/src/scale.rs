@@ -157,6 +157,63 @@ fn pick_status(rng: &mut Rng) -> &'static str {
     "closed"
 }
 
+/// For benchmarks at `factor` times the region (`seed-demo --scale region --factor N`): adds
+/// `(factor − 1) × ` the real authorities as synthetic comuni, named as such ("Ente sintetico 123 (BG)"),
+/// coded `9xxxxx` (no ISTAT code of Lombardy starts with 9), spread over the 12 provinces. The
+/// registers then hold `factor` times the files. Does nothing for a factor of 1 or when they exist.
+pub async fn seed_synthetic_authorities(
+    db: &DatabaseConnection,
+    factor: usize,
+) -> anyhow::Result<usize> {
+    use affianca_domain::text::fold_for_search;
+    if factor <= 1 {
+        return Ok(0);
+    }
+    let real = authority::Entity::find()
+        .filter(authority::Column::IstatCode.not_like("9%"))
+        .filter(authority::Column::Kind.ne("regione"))
+        .count(db)
+        .await? as usize;
+    let wanted = real * (factor - 1);
+    anyhow::ensure!(
+        wanted < 100_000,
+        "factor too large: at most 99,999 synthetic authorities"
+    );
+    let existing = authority::Entity::find()
+        .filter(authority::Column::IstatCode.like("9%"))
+        .count(db)
+        .await? as usize;
+    if existing >= wanted {
+        return Ok(0);
+    }
+    let now = Utc::now();
+    let provinces = crate::registry::PROVINCES;
+    let rows: Vec<authority::ActiveModel> = (existing + 1..=wanted)
+        .map(|i| {
+            let province = provinces[i % provinces.len()];
+            let name = format!("Ente sintetico {i} ({province})");
+            authority::ActiveModel {
+                istat_code: Set(format!("9{i:05}")),
+                name_search: Set(fold_for_search(&name)),
+                name: Set(name),
+                kind: Set("comune".to_owned()),
+                province: Set(Some(province.to_owned())),
+                cadastral_code: Set(None),
+                fiscal_code: Set(None),
+                active: Set(true),
+                created_at: Set(now),
+                updated_at: Set(now),
+            }
+        })
+        .collect();
+    let n = rows.len();
+    let txn = crate::db::begin_write(db).await?;
+    insert_chunks(&txn, rows, 1000).await?;
+    crate::seed::bump_authorities_version(&txn).await?;
+    txn.commit().await?;
+    Ok(n)
+}
+
 /// Inserts `rows` in chunks (databases limit the parameters of one statement).
 async fn insert_chunks<E, A>(
     db: &impl ConnectionTrait,

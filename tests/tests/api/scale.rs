@@ -136,3 +136,54 @@ async fn the_generated_registers_match_the_engine() {
     let total = register_file::Entity::find().count(&db).await.unwrap();
     assert_eq!(total as usize, report.files);
 }
+
+/// `seed-demo --scale region --factor N`: (N − 1) synthetic authorities per real one, named as
+/// such, coded 9xxxxx, spread over the provinces; once.
+#[tokio::test]
+async fn synthetic_authorities_multiply_the_region_and_are_named_as_such() {
+    use affianca_api::entities::authority;
+    use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter};
+    let database = TestDatabase::new().await;
+    let db = database.connect_seeded().await;
+    let real = authority::Entity::find()
+        .filter(authority::Column::Kind.ne("regione"))
+        .count(&db)
+        .await
+        .unwrap();
+    assert_eq!(
+        affianca_api::scale::seed_synthetic_authorities(&db, 1)
+            .await
+            .unwrap(),
+        0
+    );
+    let added = affianca_api::scale::seed_synthetic_authorities(&db, 3)
+        .await
+        .unwrap();
+    assert_eq!(added as u64, 2 * real);
+    assert_eq!(
+        affianca_api::scale::seed_synthetic_authorities(&db, 3)
+            .await
+            .unwrap(),
+        0
+    );
+    let synthetic = authority::Entity::find()
+        .filter(authority::Column::IstatCode.like("9%"))
+        .all(&db)
+        .await
+        .unwrap();
+    assert_eq!(synthetic.len() as u64, 2 * real);
+    assert!(synthetic.iter().all(|a| {
+        a.name.starts_with("Ente sintetico ")
+            && a.kind == "comune"
+            && affianca_domain::IstatCode::parse(&a.istat_code).is_ok()
+            && a.province
+                .as_deref()
+                .is_some_and(|p| affianca_api::registry::PROVINCES.contains(&p))
+    }));
+    // No real ISTAT code of Lombardy starts with 9.
+    assert!(
+        std::fs::read_to_string(affianca_tests::workspace_root().join("data/comuni-lombardia.csv"))
+            .map(|s| s.lines().skip(1).all(|l| !l.starts_with('9')))
+            .unwrap_or(true)
+    );
+}
