@@ -116,6 +116,36 @@ pub struct Position {
     read_at: Option<Instant>,
 }
 
+impl Position {
+    /// Takes in the sequence numbers just read: new ones are applied, the ones skipped below them
+    /// become gaps (asked for again); gaps filled, or waited for longer than [`GAP_PATIENCE`],
+    /// are dropped.
+    fn advance(&mut self, read: impl IntoIterator<Item = i64>, now: Instant) {
+        let seen: BTreeSet<i64> = read.into_iter().collect();
+        self.gaps
+            .retain(|(s, since)| !seen.contains(s) && now.duration_since(*since) < GAP_PATIENCE);
+        let mut expected = self.applied + 1;
+        for s in seen.iter().copied().filter(|s| *s > self.applied) {
+            self.gaps.extend((expected..s).map(|g| (g, now)));
+            expected = s + 1;
+        }
+        self.applied = self.applied.max(expected - 1);
+        if self.gaps.len() > MAX_GAPS {
+            self.gaps.sort_unstable_by_key(|g| g.0);
+            let drop = self.gaps.len() - MAX_GAPS;
+            self.gaps.drain(..drop);
+        }
+        self.read_at = Some(now);
+    }
+
+    #[cfg(test)]
+    fn gap_numbers(&self) -> Vec<i64> {
+        let mut g: Vec<i64> = self.gaps.iter().map(|(s, _)| *s).collect();
+        g.sort_unstable();
+        g
+    }
+}
+
 /// How long a missing sequence number is waited for.
 const GAP_PATIENCE: Duration = Duration::from_secs(30);
 /// At most this many missing numbers are remembered (the newest).
@@ -613,24 +643,7 @@ impl Cube {
         if changes.contains(&Changed::Catalog) {
             return Cube::load(db).await;
         }
-        // Advance the position: new numbers applied, the ones skipped become gaps; gaps filled or
-        // waited for long enough are dropped.
-        let seen: BTreeSet<i64> = news.iter().map(|e| e.seq).collect();
-        position
-            .gaps
-            .retain(|(s, since)| !seen.contains(s) && now.duration_since(*since) < GAP_PATIENCE);
-        let mut expected = position.applied + 1;
-        for s in seen.iter().copied().filter(|s| *s > position.applied) {
-            position.gaps.extend((expected..s).map(|g| (g, now)));
-            expected = s + 1;
-        }
-        position.applied = position.applied.max(expected - 1);
-        if position.gaps.len() > MAX_GAPS {
-            position.gaps.sort_unstable_by_key(|g| g.0);
-            let drop = position.gaps.len() - MAX_GAPS;
-            position.gaps.drain(..drop);
-        }
-        position.read_at = Some(now);
+        position.advance(news.iter().map(|e| e.seq), now);
 
         let authorities: BTreeSet<u32> = changes
             .iter()
@@ -1421,6 +1434,31 @@ mod tests {
         // No baseline: no data to judge.
         let series = vec![point("2023S1", 120, 100, 10)];
         assert_eq!(progress(&series, &settings()).status, TrafficLight::NoData);
+    }
+
+    #[test]
+    fn a_number_committed_late_is_applied_and_one_rolled_back_is_given_up() {
+        let t0 = Instant::now();
+        let mut p = Position {
+            applied: 4,
+            ..Position::default()
+        };
+        // 6 and 8 took their numbers before 7 and 9 but had not committed when the log was read.
+        p.advance([5, 7, 9], t0);
+        assert_eq!(p.applied, 9);
+        assert_eq!(p.gap_numbers(), vec![6, 8]);
+        // 6 commits: applied, no longer asked for.
+        p.advance([6], t0 + Duration::from_secs(1));
+        assert_eq!((p.applied, p.gap_numbers()), (9, vec![8]));
+        p.advance([10, 11], t0 + Duration::from_secs(2));
+        assert_eq!((p.applied, p.gap_numbers()), (11, vec![8]));
+        // 8 never comes (rolled back): given up after the patience.
+        p.advance([], t0 + GAP_PATIENCE + Duration::from_secs(1));
+        assert_eq!((p.applied, p.gap_numbers()), (11, vec![]));
+        // At most MAX_GAPS are remembered, the newest.
+        p.advance([12 + 2 * MAX_GAPS as i64], t0 + GAP_PATIENCE * 2);
+        assert_eq!(p.gaps.len(), MAX_GAPS);
+        assert_eq!(p.gap_numbers().last(), Some(&(11 + 2 * MAX_GAPS as i64)));
     }
 
     #[test]

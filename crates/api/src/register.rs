@@ -310,7 +310,7 @@ pub fn read_parallel(
 }
 
 type Part<'a> = (
-    std::collections::HashSet<std::borrow::Cow<'a, str>>,
+    affianca_domain::register::CodeSet<'a>,
     RegisterErrors,
     Engine,
     usize,
@@ -325,7 +325,7 @@ fn read_part<'a>(
     from: Sem,
     to: Sem,
 ) -> Part<'a> {
-    let mut seen = std::collections::HashSet::with_capacity(part.len() / 40);
+    let mut seen = affianca_domain::register::code_set(part.len() / 40);
     let mut errors = RegisterErrors::default();
     let mut engine = Engine::new(catalog, from, to);
     let mut files = 0usize;

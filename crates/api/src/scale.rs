@@ -274,7 +274,7 @@ pub async fn seed_region(db: &DatabaseConnection, sizes: Sizes) -> anyhow::Resul
         .all(db)
         .await?;
 
-    let txn = crate::db::begin_write(&db).await?;
+    let txn = crate::db::begin_write(db).await?;
     let mut report = ScaleReport::default();
 
     // ---- experts --------------------------------------------------------------------------------
@@ -804,7 +804,7 @@ pub async fn seed_registers(
     let five_years = (days_from_civil(2026, 1, 1) - program_start) as usize;
     let per = files * span / five_years / authorities.len().max(1);
     let mut report = RegisterReport::default();
-    let txn = crate::db::begin_write(&db).await?;
+    let txn = crate::db::begin_write(db).await?;
     for (code, kind) in &authorities {
         let mix: &[(&str, usize)] = if kind == "comune" {
             &COMUNE_MIX

@@ -286,7 +286,7 @@ fn province_display_name(p: &ProvinceRow) -> String {
 /// Inserts whatever reference data is missing; rows already there are left as they are (a newer
 /// ISTAT list is applied with [`import_authorities`]). Safe to run at every start.
 pub async fn seed_reference(db: &DatabaseConnection) -> anyhow::Result<()> {
-    let txn = crate::db::begin_write(&db).await?;
+    let txn = crate::db::begin_write(db).await?;
     let tf_rows = TaskForce::ALL
         .iter()
         .enumerate()
@@ -453,7 +453,7 @@ pub async fn import_authorities(
             bail!("{} appears twice in the file", r.istat_code);
         }
     }
-    let txn = crate::db::begin_write(&db).await?;
+    let txn = crate::db::begin_write(db).await?;
     let existing: HashMap<String, authority::Model> = authority::Entity::find()
         .filter(authority::Column::Kind.eq(AuthorityKind::Comune.code()))
         .all(&txn)
@@ -723,7 +723,7 @@ pub async fn create_user(
 ) -> anyhow::Result<user::Model> {
     let hash = password::hash_blocking(plain_password.to_owned()).await?;
     let now = Utc::now();
-    let txn = crate::db::begin_write(&db).await?;
+    let txn = crate::db::begin_write(db).await?;
     let res = user::Entity::insert(user::ActiveModel {
         email: Set(email.to_string()),
         full_name: Set(full_name.trim().to_owned()),

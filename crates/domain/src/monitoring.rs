@@ -213,9 +213,12 @@ impl TermCatalog {
     /// The index of a code, ignoring case and surrounding blanks.
     pub fn index_of(&self, code: &str) -> Option<u16> {
         let code = code.trim();
+        // Registers write codes as the catalog does: an exact match first (a length check and
+        // one memcmp per candidate), then ignoring case.
         self.codes
             .iter()
-            .position(|c| c.eq_ignore_ascii_case(code))
+            .position(|c| c.len() == code.len() && c.as_bytes() == code.as_bytes())
+            .or_else(|| self.codes.iter().position(|c| c.eq_ignore_ascii_case(code)))
             .map(|i| i as u16)
     }
     pub fn code(&self, index: u16) -> &str {

@@ -11,6 +11,15 @@ use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::collections::HashSet;
 
+/// The codes of the files read so far (duplicates are refused): a fast hasher, seeded per process
+/// so that a register cannot be built to collide.
+pub type CodeSet<'a> = HashSet<Cow<'a, str>, foldhash::quality::RandomState>;
+
+/// An empty [`CodeSet`] for about `n` codes.
+pub fn code_set<'a>(n: usize) -> CodeSet<'a> {
+    HashSet::with_capacity_and_hasher(n, foldhash::quality::RandomState::default())
+}
+
 /// The columns of a register, in the order of DOMAIN.md §5.
 pub const COLUMNS: [&str; 8] = [
     "codice_pratica",
@@ -382,11 +391,19 @@ pub struct ReadSummary {
 /// Splits one CSV line into fields; quoted fields (`"a;b"`, `"say ""hi"""`) are unquoted.
 fn split_line<'a>(line: &'a str, sep: u8, out: &mut Vec<Cow<'a, str>>) -> Result<(), &'static str> {
     out.clear();
-    if !line.contains('"') {
-        out.extend(line.split(sep as char).map(Cow::Borrowed));
+    let b = line.as_bytes();
+    if !b.contains(&b'"') {
+        // The common case, byte by byte (`sep` is ASCII, so every cut is a char boundary).
+        let mut start = 0;
+        for (i, c) in b.iter().enumerate() {
+            if *c == sep {
+                out.push(Cow::Borrowed(&line[start..i]));
+                start = i + 1;
+            }
+        }
+        out.push(Cow::Borrowed(&line[start..]));
         return Ok(());
     }
-    let b = line.as_bytes();
     let mut i = 0;
     loop {
         if b.get(i) == Some(&b'"') {
@@ -539,7 +556,7 @@ pub fn read_csv_rows<'a>(
     first_row: usize,
     catalog: &TermCatalog,
     max_rows: usize,
-    seen: &mut HashSet<Cow<'a, str>>,
+    seen: &mut CodeSet<'a>,
     errors: &mut RegisterErrors,
     sink: &mut impl FnMut(&str, FileRecord),
 ) -> usize {
@@ -637,7 +654,7 @@ pub fn read_csv(
     let layout = csv_layout(bytes)?;
     let body = &bytes[layout.body_start..];
     let mut errors = RegisterErrors::default();
-    let mut seen: HashSet<Cow<str>> = HashSet::with_capacity(body.len() / 40);
+    let mut seen = code_set(body.len() / 40);
     let rows = read_csv_rows(
         &layout,
         body,

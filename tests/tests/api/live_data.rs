@@ -61,8 +61,8 @@ async fn put_file(
         Some(token),
     )
     .json(
-        &json!({"procedure": if i % 2 == 0 { "PDC" } else { "SCIA" }, "start_date": start,
-        "decision_date": (i % 3 != 0).then(|| start + chrono::Duration::days(30))}),
+        &json!({"procedure": if i.is_multiple_of(2) { "PDC" } else { "SCIA" }, "start_date": start,
+        "decision_date": (!i.is_multiple_of(3)).then(|| start + chrono::Duration::days(30))}),
     )
     .send()
     .await

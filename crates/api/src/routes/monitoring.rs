@@ -369,7 +369,7 @@ fn check_file_code(code: &str) -> ApiResult<()> {
 
 /// Recomputes one procedure of an authority and writes what changed.
 async fn recompute_procedure(
-    db: &(impl ConnectionTrait + sea_orm::StreamTrait + Send),
+    db: &(impl ConnectionTrait + sea_orm::StreamTrait),
     authority: &str,
     catalog: &Catalog,
     procedure: u16,
