@@ -74,14 +74,14 @@ for _ in $(seq 1 600); do
 done
 cold_t1=$(date +%s.%N)
 cold_start=$(python3 -c "print(f'{$cold_t1 - $cold_t0:.2f}')")
-cube_status=$(curl -fs "http://127.0.0.1:$port/api/v1/status" | python3 -c 'import json,sys; c=json.load(sys.stdin)["indicators"]; print(f"{c[\"cells\"]} cells, full load {c[\"last_load_ms\"]} ms")')
+cube_status=$(curl -fs "http://127.0.0.1:$port/api/v1/status" | python3 -c 'import json,sys; c=json.load(sys.stdin)["indicators"]; print("%(cells)s cells, full load %(last_load_ms)s ms" % c)')
 cold_rss=$(awk '$1=="VmRSS:" {print $2, $3}' "/proc/$pid/status")
 cold_hwm=$(awk '$1=="VmHWM:" {print $2, $3}' "/proc/$pid/status")
 token=$(login)
 expert_token=$(curl -fs -X POST "http://127.0.0.1:$port/api/v1/auth/login" -H 'content-type: application/json' \
   -d '{"email":"esperta.edilizia@demo.affianca.it","password":"Affianca-Demo-2026"}' |
   python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
-expert_id=$(curl -fs -H "Authorization: Bearer $expert_token" "http://127.0.0.1:$port/api/v1/me" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+expert_id=$(curl -fs -H "Authorization: Bearer $expert_token" "http://127.0.0.1:$port/api/v1/me" | python3 -c 'import json,sys; print(json.load(sys.stdin)["user"]["id"])')
 list_url="http://127.0.0.1:$port/api/v1/support-requests?status=submitted&province=BG&limit=50"
 list_total=$(curl -fs -H "Authorization: Bearer $token" "$list_url" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["items"], d; print(d["total"])')
 # The detail: a closed request with a full history and messages.
@@ -110,9 +110,9 @@ writer_line=$(python3 -c '
 import json,sys
 d=json.load(open(sys.argv[1]))
 p,c,u=d["puts"],d["checks"],d["uploads"]
-print(f"{p[\"count\"]} single-file PUTs ({p[\"non_2xx\"]} non-2xx, p50 {p[\"p50_ms\"]} ms, p99 {p[\"p99_ms\"]} ms); "
-      f"{u[\"count\"]} uploads of {u[\"rows\"]} rows ({u[\"non_2xx\"]} non-2xx, p50 {u[\"p50_ms\"]} ms, max {u[\"max_ms\"]} ms); "
-      f"{c[\"count\"]} reads after a write, {c[\"mismatches\"]} not reflecting it (p50 {c[\"p50_ms\"]} ms, p99 {c[\"p99_ms\"]} ms)")
+print("%(count)s single-file PUTs (%(non_2xx)s non-2xx, p50 %(p50_ms)s ms, p99 %(p99_ms)s ms); " % p
+      + "%(count)s uploads of %(rows)s rows (%(non_2xx)s non-2xx, p50 %(p50_ms)s ms, max %(max_ms)s ms); " % u
+      + "%(count)s reads after a write, %(mismatches)s not reflecting it (p50 %(p50_ms)s ms, p99 %(p99_ms)s ms)" % c)
 ' "${writer_mixed_write:-/dev/null}" 2>/dev/null || echo "the writer produced no summary")
 steady_rss=$(awk '$1=="VmRSS:" {print $2, $3}' "/proc/$pid/status")
 
@@ -186,7 +186,7 @@ pg_run() {
   [ -n "$ready" ] || { echo "the PostgreSQL server did not load its cube" >&2; cat "$data/$name/server.log" >&2; exit 1; }
   t1=$(date +%s.%N)
   printf -v "cold_$name" '%s' "$(python3 -c "print(f'{$t1 - $t0:.2f}')")"
-  printf -v "cube_$name" '%s' "$(curl -fs "http://127.0.0.1:$port/api/v1/status" | python3 -c 'import json,sys; c=json.load(sys.stdin)["indicators"]; print(f"{c[\"cells\"]} cells, full load {c[\"last_load_ms\"]} ms")')"
+  printf -v "cube_$name" '%s' "$(curl -fs "http://127.0.0.1:$port/api/v1/status" | python3 -c 'import json,sys; c=json.load(sys.stdin)["indicators"]; print("%(cells)s cells, full load %(last_load_ms)s ms" % c)')"
   token=$(login)
   rm -f "$data/paths.txt" "$data/comuni.txt"
   mixed_load "${name}_read" 0
@@ -195,7 +195,7 @@ pg_run() {
 import json,sys
 d=json.load(open(sys.argv[1]))
 p,c,u=d["puts"],d["checks"],d["uploads"]
-print(f"{p[\"count\"]} PUTs ({p[\"non_2xx\"]} non-2xx); {u[\"count\"]} uploads ({u[\"non_2xx\"]} non-2xx, max {u[\"max_ms\"]} ms); {c[\"count\"]} reads after a write, {c[\"mismatches\"]} not reflecting it")
+print("%(count)s PUTs (%(non_2xx)s non-2xx); " % p + "%(count)s uploads (%(non_2xx)s non-2xx, max %(max_ms)s ms); " % u + "%(count)s reads after a write, %(mismatches)s not reflecting it" % c)
 ' "$(eval echo \${writer_${name}_write:-/dev/null})" 2>/dev/null || echo "no writer summary")"
   printf -v "rss_$name" '%s' "$(awk '$1=="VmRSS:" {print $2, $3}' "/proc/$pid/status") (peak $(awk '$1=="VmHWM:" {print $2, $3}' "/proc/$pid/status"))"
   stop
@@ -203,7 +203,7 @@ print(f"{p[\"count\"]} PUTs ({p[\"non_2xx\"]} non-2xx); {u[\"count\"]} uploads (
 }
 if [ -z "${BENCH_SKIP_PG:-}" ] && command -v psql >/dev/null && pg_isready -q -d "$pg_admin/postgres"; then
   pg_run pg1 1
-  pg_run pg10 10
+  pg_run pg10 "${BENCH_PG_FACTOR:-10}"
   pg_section=$(cat <<PGMD
 ## PostgreSQL: the region and ten times the region, live dashboards with and without writes
 PostgreSQL $(psql "$pg_admin/postgres" -tAc 'SHOW server_version') on the same machine (default

@@ -553,6 +553,11 @@ async fn the_list_filters_sorts_pages_and_exports() {
     // The secretariat sees the submitted ones of both, never the drafts.
     let all = list(secretariat.clone(), "").await;
     assert_eq!(all.total, 3);
+    // A page shorter than the total counts them too (the unfiltered count: all but drafts).
+    let first = list(secretariat.clone(), "?limit=1").await;
+    assert_eq!((first.items.len(), first.total), (1, 3));
+    let first = list(secretariat.clone(), "?limit=2&offset=1").await;
+    assert_eq!((first.items.len(), first.total), (2, 3));
     let bg = list(
         secretariat.clone(),
         "?status=submitted&province=BG&limit=50",

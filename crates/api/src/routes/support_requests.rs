@@ -55,10 +55,18 @@ const PROGRAMME: [Role; 6] = [
 
 // ---- who sees what ----------------------------------------------------------------------------
 
+/// Whether the caller sees every request but drafts (the secretariat, observers of the region).
+fn sees_all(caller: &Caller) -> bool {
+    caller.has_role(Role::Secretariat)
+        || caller
+            .scopes_of(Role::Observer)
+            .any(|s| matches!(s, Scope::Region))
+}
+
 /// The SQL condition selecting the requests the caller may see.
 fn sight(caller: &Caller) -> Condition {
     let mut staff = Condition::any();
-    let mut sees_all = caller.has_role(Role::Secretariat);
+    let sees_all = sees_all(caller);
     let coordinated: Vec<&'static str> = caller
         .scopes_of(Role::Coordinator)
         .filter_map(|s| match s {
@@ -82,10 +90,8 @@ fn sight(caller: &Caller) -> Condition {
     }
     let mut provinces = Vec::new();
     for s in caller.scopes_of(Role::Observer) {
-        match s {
-            Scope::Region => sees_all = true,
-            Scope::Province(p) => provinces.push(p.as_str().to_owned()),
-            _ => {}
+        if let Scope::Province(p) = s {
+            provinces.push(p.as_str().to_owned());
         }
     }
     if !provinces.is_empty() {
@@ -1359,6 +1365,7 @@ pub async fn list_requests(
     }
     let (limit, offset) = (paging.limit, paging.offset);
     let (cond, order) = filters(&q)?;
+    let unfiltered = cond.is_empty() && sees_all(&caller) && caller.authority_codes().is_empty();
     let base = support_request::Entity::find()
         .filter(sight(&caller))
         .filter(cond);
@@ -1370,6 +1377,8 @@ pub async fn list_requests(
     // A first page shorter than the limit is the whole result: no need to count.
     let total = if offset == 0 && (rows.len() as u64) < limit {
         rows.len() as u64
+    } else if unfiltered {
+        count_all_but_drafts(db.get_ref()).await?
     } else {
         base.count(db.get_ref()).await?
     };
@@ -1386,6 +1395,31 @@ pub async fn list_requests(
         limit,
         offset,
     }))
+}
+
+/// The secretariat's unfiltered list ("Tutte"): every request but drafts. Counted as all rows less
+/// the drafts, in one statement (one snapshot): all rows is a walk of the smallest index, the drafts
+/// one range of the status index — where `status <> 'draft'` tests the status of every row
+/// (at region scale 1.5 ms a request on SQLite, against 0.35 ms).
+async fn count_all_but_drafts(db: &DatabaseConnection) -> ApiResult<u64> {
+    let backend = db.get_database_backend();
+    let param = match backend {
+        sea_orm::DatabaseBackend::Postgres => "$1",
+        _ => "?",
+    };
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_sql_and_values(
+            backend,
+            format!(
+                "SELECT (SELECT COUNT(*) FROM support_requests) - \
+                 (SELECT COUNT(*) FROM support_requests WHERE status = {param}) AS n"
+            ),
+            [RequestStatus::Draft.code().into()],
+        ))
+        .await?
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("a count returned no row")))?;
+    let n: i64 = row.try_get("", "n")?;
+    Ok(n.max(0) as u64)
 }
 
 fn day_it(d: Option<NaiveDate>) -> String {
