@@ -141,9 +141,10 @@ def started(client, stats, code, period, timings):
         return None, status
 
 
-def put_loop(client, stats, args, comuni, deadline, rng, start_date):
+def put_loop(client, stats, args, comuni, deadline, rng, start_date, rate, tag):
+    """One PUT worker: its own comuni (so that a check sees only this worker's writes to them),
+    paced at `rate` PUTs a second, each followed by the read-your-writes check."""
     period = period_of(start_date)
-    rate = args.puts_per_second
     total = int(args.seconds * rate)
     base, written, doubtful = {}, {}, set()
     body = json.dumps({"procedure": "PDC", "start_date": start_date.isoformat(),
@@ -168,7 +169,7 @@ def put_loop(client, stats, args, comuni, deadline, rng, start_date):
                 doubtful.add(code)
                 continue
             base[code], written[code] = seen, 0
-        file_code = f"BENCH-{args.run_id}-{i}"
+        file_code = f"BENCH-{args.run_id}-{tag}-{i}"
         path = (f"/api/v1/authorities/{urllib.parse.quote(code)}/files/"
                 f"{urllib.parse.quote(file_code)}")
         status, text, ms = client.call("PUT", path, body, "application/json")
@@ -252,6 +253,9 @@ def main():
     ap.add_argument("--start-date", type=date.fromisoformat, default=None,
                     help="start date of the PUT files (default today, UTC)")
     ap.add_argument("--seed", type=int, default=None)
+    ap.add_argument("--put-workers", type=int, default=4,
+                    help="PUT workers, each on its own comuni at rate/N (a PUT and its check "
+                         "take longer than 1/rate under load)")
     args = ap.parse_args()
     if args.seconds <= 0 or args.puts_per_second <= 0 or args.upload_every <= 0:
         ap.error("--seconds, --puts-per-second and --upload-every must be positive")
@@ -273,14 +277,18 @@ def main():
     client = Client(args.base, args.token, stats)
     t0 = time.monotonic()
     deadline = t0 + args.seconds
+    workers = max(1, min(args.put_workers, len(puts_to)))
     threads = [
-        threading.Thread(target=put_loop, name="puts", daemon=True,
-                         args=(client, stats, args, puts_to, deadline, random.Random(seed),
-                               start_date)),
+        threading.Thread(target=put_loop, name=f"puts-{w}", daemon=True,
+                         args=(client, stats, args, puts_to[w::workers], deadline,
+                               random.Random(seed + 10 + w), start_date,
+                               args.puts_per_second / workers, w))
+        for w in range(workers)
+    ]
+    threads.append(
         threading.Thread(target=upload_loop, name="uploads", daemon=True,
                          args=(client, stats, args, uploads_to, deadline,
-                               random.Random(seed + 1), today)),
-    ]
+                               random.Random(seed + 1), today)))
     for t in threads:
         t.start()
     # Each loop stops scheduling at the deadline; a request in flight ends within TIMEOUT.
