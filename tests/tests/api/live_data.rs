@@ -77,6 +77,19 @@ async fn json_of(res: reqwest::Response, status: u16) -> Value {
     serde_json::from_str(&text).unwrap()
 }
 
+/// `GET /api/v1/status` of a server (its indicator cube: ready, loads, catch-ups, …).
+async fn cube_status(app: &TestApp) -> Value {
+    json_of(
+        app.client
+            .get(app.url("/api/v1/status"))
+            .send()
+            .await
+            .unwrap(),
+        200,
+    )
+    .await
+}
+
 /// The files started in a scope over every semester (each file starts in exactly one).
 fn started(report: &Value) -> i64 {
     report["series"]
@@ -262,16 +275,7 @@ async fn single_file_writes_read_back_at_once_on_this_and_on_another_server() {
     }
     // Both applied the writes incrementally: one full load each, at start.
     for server in [&app, &other] {
-        let status = json_of(
-            server
-                .client
-                .get(server.url("/api/v1/status"))
-                .send()
-                .await
-                .unwrap(),
-            200,
-        )
-        .await;
+        let status = cube_status(server).await;
         assert_eq!(status["indicators"]["loads"], 1, "{status}");
         assert!(status["indicators"]["catch_ups"].as_u64().unwrap() >= 1);
     }
@@ -515,15 +519,7 @@ async fn incremental_application_of_random_writes_equals_a_full_reload() {
             }
         }
     }
-    let status = json_of(
-        app.client
-            .get(app.url("/api/v1/status"))
-            .send()
-            .await
-            .unwrap(),
-        200,
-    )
-    .await;
+    let status = cube_status(&app).await;
     assert_eq!(
         status["indicators"]["loads"], 1,
         "only incremental changes: {status}"
@@ -590,15 +586,7 @@ async fn concurrent_first_queries_share_one_load() {
             assert_eq!(status, 200, "{}", r.text().await.unwrap());
         }
     }
-    let status = json_of(
-        app.client
-            .get(app.url("/api/v1/status"))
-            .send()
-            .await
-            .unwrap(),
-        200,
-    )
-    .await;
+    let status = cube_status(&app).await;
     assert_eq!(status["indicators"]["loads"], 1, "{status}");
     assert_eq!(status["indicators"]["ready"], true);
 }
@@ -646,15 +634,6 @@ async fn a_database_outage_during_a_catch_up_answers_503_never_stale_data() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     // It caught up: no second full load.
-    let status = json_of(
-        reader
-            .client
-            .get(reader.url("/api/v1/status"))
-            .send()
-            .await
-            .unwrap(),
-        200,
-    )
-    .await;
+    let status = cube_status(&reader).await;
     assert_eq!(status["indicators"]["loads"], 1, "{status}");
 }
