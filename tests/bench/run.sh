@@ -395,7 +395,15 @@ Measured while building issue 11 on this machine (2 cores, 2026-11-29), before a
   one statement (0.35 ms). The filtered list's lower figure than in earlier files is the machine:
   the authority directory, whose code did not change, measured 20,344 requests/s on the previous
   session's virtual machine and 9,496 on this one, the same factor. Figures are comparable within
-  one run of this file only.
+  one run of this file only. Also tried on this VM for the filtered list (10 s wrk runs, two each,
+  alternating): the log filter \`warn\` against \`info\` (one line a request to a file) 1,581 / 1,592
+  against 1,708 / 1,725 requests/s — no cost; glibc's fast bins off
+  (\`GLIBC_TUNABLES=glibc.malloc.mxfast=0\`, since perf shows SQLite's own mallocs in
+  \`malloc_consolidate\` for 8 % of the time) 1,710 / 1,402 against 1,478 / 1,375 — within the noise.
+  perf of the filtered list: SQLite and its glibc mallocs on the sqlx worker threads, thread
+  switches between actix workers and those threads (three round trips a request: page, count,
+  lead experts' names), JSON. Next step: fewer round trips (the names from memory, the count with
+  the page).
 
 ## Request detail: \`GET /api/v1/support-requests/{id}\`
 On the region-scale dataset: a closed request (n. $detail_id) with its assignees and a history of
