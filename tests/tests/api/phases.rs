@@ -5,7 +5,7 @@ use affianca_domain::dto::{
 use affianca_domain::{RegistrationStatus, Role};
 use affianca_tests::{TestApp, assert_problem, spawn_app};
 use reqwest::Method;
-use serde_json::json;
+use serde_json::{Value, json};
 
 async fn create_phase(app: &TestApp, token: &str, name: &str, start: &str) -> Phase {
     let res = app
@@ -230,4 +230,53 @@ async fn support_needs_an_approved_registration_and_a_started_phase() {
         .await
         .unwrap();
     assert_eq!(no.total + bg_yes, 243);
+}
+
+/// Two secretariat users at once (several tabs, two servers): the same phase name created twice
+/// gives one 201 and 409s, never a 500; the same authorities enabled at once end enabled once,
+/// and the answers' counts add up to what was really added.
+#[tokio::test]
+async fn concurrent_phase_writes_are_conflicts_or_no_ops_never_errors() {
+    let app = spawn_app().await;
+    let other = app.second_server().await;
+    let sec = app.token_for(Role::Secretariat).await;
+    let servers = [&app, &other, &app, &other];
+    let body = json!({"name": "Fase contesa", "start_date": "2026-02-01", "description": ""});
+    let created = futures_util::future::join_all(
+        servers
+            .iter()
+            .map(|s| s.post_json("/api/v1/phases", Some(&sec), &body)),
+    )
+    .await;
+    let mut statuses: Vec<u16> = created.iter().map(|r| r.status().as_u16()).collect();
+    statuses.sort_unstable();
+    assert_eq!(statuses, vec![201, 409, 409, 409]);
+    let phase = app
+        .get("/api/v1/phases", &sec)
+        .await
+        .json::<Vec<Phase>>()
+        .await
+        .unwrap();
+    let id = phase.iter().find(|p| p.name == "Fase contesa").unwrap().id;
+    let path = format!("/api/v1/phases/{id}/authorities");
+    let body = json!({"istat_codes": ["016024", "017029", "016011"]});
+    let enabled = futures_util::future::join_all(
+        servers
+            .iter()
+            .map(|s| s.post_json(&path, Some(&sec), &body)),
+    )
+    .await;
+    let mut added = 0;
+    for r in enabled {
+        assert_eq!(r.status(), 200);
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(
+            body["added"].as_u64().unwrap() + body["already_enabled"].as_u64().unwrap(),
+            3
+        );
+        added += body["added"].as_u64().unwrap();
+    }
+    assert_eq!(added, 3, "each authority added exactly once");
+    let list: Vec<Authority> = app.get(&path, &sec).await.json().await.unwrap();
+    assert_eq!(list.len(), 3, "{list:?}");
 }

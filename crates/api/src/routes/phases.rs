@@ -165,7 +165,18 @@ pub async fn create_phase(
         ..Default::default()
     })
     .exec(&txn)
-    .await?;
+    .await
+    .map_err(|e| {
+        // The same name created at once by someone else: the check above could not see it.
+        if matches!(
+            e.sql_err(),
+            Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+        ) {
+            ApiError::conflict(format!("Esiste già una fase «{name}»."))
+        } else {
+            e.into()
+        }
+    })?;
     audit::record(
         &txn,
         &meta,
@@ -376,18 +387,31 @@ pub async fn enable_authorities(
         .collect();
     let new: Vec<&String> = codes.iter().filter(|c| !existing.contains(*c)).collect();
     let now = Utc::now();
+    // Two secretariat users enabling the same authority at once (PostgreSQL, READ COMMITTED):
+    // the second insert finds the row and skips it, and the counts say what each really added.
+    let mut added = 0u64;
     for chunk in new.chunks(300) {
-        phase_authority::Entity::insert_many(chunk.iter().map(|c| phase_authority::ActiveModel {
-            phase_id: Set(p.id),
-            authority_code: Set((*c).clone()),
-            added_at: Set(now),
+        added += phase_authority::Entity::insert_many(chunk.iter().map(|c| {
+            phase_authority::ActiveModel {
+                phase_id: Set(p.id),
+                authority_code: Set((*c).clone()),
+                added_at: Set(now),
+            }
         }))
+        .on_conflict(
+            sea_orm::sea_query::OnConflict::columns([
+                phase_authority::Column::PhaseId,
+                phase_authority::Column::AuthorityCode,
+            ])
+            .do_nothing()
+            .to_owned(),
+        )
         .exec_without_returning(&txn)
         .await?;
     }
     let result = EnableAuthoritiesResult {
-        added: new.len() as u64,
-        already_enabled: (codes.len() - new.len()) as u64,
+        added,
+        already_enabled: codes.len() as u64 - added,
     };
     audit::record(
         &txn,
