@@ -637,3 +637,44 @@ async fn a_database_outage_during_a_catch_up_answers_503_never_stale_data() {
     let status = cube_status(&reader).await;
     assert_eq!(status["indicators"]["loads"], 1, "{status}");
 }
+
+#[tokio::test]
+async fn a_foreign_authority_writes_nothing_and_moves_no_indicator() {
+    // The representative of Bergamo (016024) against Brescia (017029), and on its own authority.
+    let app = spawn_app().await;
+    let sec = app.token_for(Role::Secretariat).await;
+    let rep = app.token_for(Role::AuthorityRep).await;
+    let q = format!("/api/v1/indicators?level=authority&key=017029&{ALL}");
+    let before = started(&json_of(app.get(&q, &sec).await, 200).await);
+    let applied = cube_status(&app).await["indicators"]["applied_change"].clone();
+    assert_eq!(put_file(&app, &rep, "017029", "X-1", 1).await.status(), 403);
+    assert_eq!(
+        upload(&app, &rep, "017029", register("X", 5))
+            .await
+            .status(),
+        403
+    );
+    let del = app
+        .request(
+            Method::DELETE,
+            "/api/v1/authorities/017029/files/X-1",
+            Some(&rep),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(del.status(), 403);
+    assert_eq!(
+        started(&json_of(app.get(&q, &sec).await, 200).await),
+        before
+    );
+    assert_eq!(
+        cube_status(&app).await["indicators"]["applied_change"],
+        applied,
+        "no change logged"
+    );
+    // Its own authority: written, logged, visible.
+    json_of(put_file(&app, &rep, "016024", "OWN-1", 1).await, 201).await;
+    let own = format!("/api/v1/indicators?level=authority&key=016024&{ALL}");
+    assert!(started(&json_of(app.get(&own, &rep).await, 200).await) >= 1);
+}
