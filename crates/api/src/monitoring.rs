@@ -198,19 +198,6 @@ pub fn window(files: &[FileRecord], today: NaiveDate) -> Option<(Sem, Sem)> {
     Some((from, to.max(last_ended).max(from)))
 }
 
-pub fn record_of(row: &register_file::Model, terms: &TermCatalog) -> Option<FileRecord> {
-    FileRecord::new(
-        terms.index_of(&row.procedure_code)?,
-        day_of_date(row.start_date),
-        row.term_days.max(1) as u32,
-        row.decision_date.map(day_of_date),
-        row.silent_assent_date.map(day_of_date),
-        row.conference,
-        i64::from(row.suspension_days),
-    )
-    .ok()
-}
-
 pub fn model_of(
     authority: &str,
     code: &str,
