@@ -262,7 +262,8 @@ fn read_xlsx_cells(
 /// Reads a CSV register on two threads into an engine over `[from, to]` (the command line's fast
 /// path): the body is cut at the line nearest its middle and each half read on its own thread.
 /// `None` when the bytes are not a CSV register of some size, or when it has any error or a code
-/// in both halves: the caller then reads it sequentially, which reports every error exactly.
+/// (by its hash: see [`affianca_domain::register::CodeHashes`]) in both halves or twice in one: the
+/// caller then reads it sequentially, which reports every error exactly.
 pub fn read_parallel(
     bytes: &[u8],
     catalog: &TermCatalog,
@@ -284,7 +285,8 @@ pub fn read_parallel(
         .position(|b| *b == b'\n')
         .map_or(body.len(), |p| mid + p + 1);
     let (first, second) = body.split_at(cut);
-    let read = |part, row| read_part(&layout, part, row, catalog, from, to);
+    let hasher = foldhash::quality::RandomState::default();
+    let read = |part, row| read_part(&layout, part, row, catalog, from, to, hasher.clone());
     let ((seen_a, errors_a, mut engine, files_a), (seen_b, errors_b, engine_b, files_b)) =
         std::thread::scope(|s| {
             let b = s.spawn(|| {
@@ -297,35 +299,27 @@ pub fn read_parallel(
     if !errors_a.is_empty() || !errors_b.is_empty() {
         return None;
     }
-    let (small, large) = if seen_a.len() < seen_b.len() {
-        (&seen_a, &seen_b)
-    } else {
-        (&seen_b, &seen_a)
-    };
-    if small.iter().any(|k| large.contains(k)) {
+    // A hash twice (a repeated code, or two codes sharing a hash): the exact reading.
+    if affianca_domain::register::share_any(&seen_a?, &seen_b?) {
         return None;
     }
     engine.merge(engine_b);
     Some((files_a + files_b, engine))
 }
 
-type Part<'a> = (
-    affianca_domain::register::CodeSet<'a>,
-    RegisterErrors,
-    Engine,
-    usize,
-);
+type Part = (Option<Vec<u64>>, RegisterErrors, Engine, usize);
 
 /// One half of [`read_parallel`]: its codes, errors, engine and number of files.
-fn read_part<'a>(
+fn read_part(
     layout: &affianca_domain::register::CsvLayout,
-    part: &'a [u8],
+    part: &[u8],
     row: usize,
     catalog: &TermCatalog,
     from: Sem,
     to: Sem,
-) -> Part<'a> {
-    let mut seen = affianca_domain::register::code_set(part.len() / 40);
+    hasher: foldhash::quality::RandomState,
+) -> Part {
+    let mut seen = affianca_domain::register::CodeHashes::new(hasher, part.len() / 40);
     let mut errors = RegisterErrors::default();
     let mut engine = Engine::new(catalog, from, to);
     let mut files = 0usize;
@@ -342,7 +336,7 @@ fn read_part<'a>(
             engine.add(&f);
         },
     );
-    (seen, errors, engine, files)
+    (seen.sorted(), errors, engine, files)
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ pub mod audit;
 pub mod calendar;
 pub mod dto;
 pub mod ids;
+pub mod links;
 pub mod monitoring;
 pub mod onboarding;
 pub mod reference;

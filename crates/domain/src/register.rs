@@ -20,6 +20,78 @@ pub fn code_set<'a>(n: usize) -> CodeSet<'a> {
     HashSet::with_capacity_and_hasher(n, foldhash::quality::RandomState::default())
 }
 
+/// What the CSV reader needs of the set of codes read so far: whether a code is new.
+pub trait SeenCodes<'a> {
+    /// Adds `code`; false when it was there already.
+    fn first_time(&mut self, code: Cow<'a, str>) -> bool;
+}
+
+impl<'a> SeenCodes<'a> for CodeSet<'a> {
+    fn first_time(&mut self, code: Cow<'a, str>) -> bool {
+        self.insert(code)
+    }
+}
+
+/// The 64-bit hashes of the codes read so far, for a fast first pass over a large register
+/// (`affianca register check`): appended in order (no hash table's random writes), then sorted
+/// once by [`CodeHashes::sorted`]; a repeat is found at the end, not at its row. Two different
+/// codes may also share a hash (about one chance in 10⁸ for a million codes), so a repeated hash
+/// is not proof of a repeated code: whoever uses this reads the register again with a [`CodeSet`]
+/// when it finds one, for the exact report.
+pub struct CodeHashes {
+    hasher: foldhash::quality::RandomState,
+    hashes: Vec<u64>,
+}
+
+impl CodeHashes {
+    /// An empty set for about `n` codes; sets that are compared must share `hasher`.
+    pub fn new(hasher: foldhash::quality::RandomState, n: usize) -> Self {
+        Self {
+            hasher,
+            hashes: Vec::with_capacity(n),
+        }
+    }
+
+    /// The hashes in order; `None` when one is there twice.
+    pub fn sorted(mut self) -> Option<Vec<u64>> {
+        self.hashes.sort_unstable();
+        (!self.hashes.windows(2).any(|w| w[0] == w[1])).then_some(self.hashes)
+    }
+}
+
+impl<'a> SeenCodes<'a> for CodeHashes {
+    fn first_time(&mut self, code: Cow<'a, str>) -> bool {
+        use std::hash::BuildHasher;
+        self.hashes.push(self.hasher.hash_one(code.as_ref()));
+        true
+    }
+}
+
+/// Whether two sorted lists share a value.
+pub fn share_any(a: &[u64], b: &[u64]) -> bool {
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => return true,
+        }
+    }
+    false
+}
+
+/// `str::trim`, without decoding characters when the field starts and ends with a character that
+/// is plainly not white space (nearly every field of a register).
+fn trim(s: &str) -> &str {
+    let plain = |b: &u8| b.is_ascii() && !matches!(b, 0x09..=0x0D | b' ');
+    let b = s.as_bytes();
+    if b.first().is_some_and(plain) && b.last().is_some_and(plain) {
+        s
+    } else {
+        s.trim()
+    }
+}
+
 /// The columns of a register, in the order of DOMAIN.md §5.
 pub const COLUMNS: [&str; 8] = [
     "codice_pratica",
@@ -252,7 +324,7 @@ pub fn read_row<'f>(
         );
         return None;
     }
-    let field = |c: usize| header.positions[c].map_or("", |i| fields[i].trim());
+    let field = |c: usize| header.positions[c].map_or("", |i| trim(fields[i]));
     let before = errors.total;
     let code = field(CODE);
     if code.is_empty() {
@@ -556,7 +628,7 @@ pub fn read_csv_rows<'a>(
     first_row: usize,
     catalog: &TermCatalog,
     max_rows: usize,
-    seen: &mut CodeSet<'a>,
+    seen: &mut impl SeenCodes<'a>,
     errors: &mut RegisterErrors,
     sink: &mut impl FnMut(&str, FileRecord),
 ) -> usize {
@@ -620,11 +692,11 @@ pub fn read_csv_rows<'a>(
         }
         let refs = &refs[..fields.len()];
         let key = header.positions[CODE].map(|i| match &fields[i] {
-            Cow::Borrowed(b) => Cow::Borrowed(b.trim()),
-            Cow::Owned(o) => Cow::Owned(o.trim().to_owned()),
+            Cow::Borrowed(b) => Cow::Borrowed(trim(b)),
+            Cow::Owned(o) => Cow::Owned(trim(o).to_owned()),
         });
         if let Some(key) = key.filter(|k| !k.is_empty())
-            && !seen.insert(key.clone())
+            && !seen.first_time(key.clone())
         {
             errors.push(
                 row,
@@ -826,6 +898,51 @@ mod tests {
             out.push((c.to_owned(), f))
         })?;
         Ok(out)
+    }
+
+    #[test]
+    fn the_fast_trim_is_str_trim() {
+        for s in [
+            "",
+            " ",
+            "PDC",
+            " PDC ",
+            "\u{a0}PDC",
+            "PDC\u{a0}",
+            "\u{b}x",
+            "x\u{b}",
+            "\u{1c}x\u{1f}",
+            "\u{3000}x",
+            "x\u{2028}",
+            "\tx\r",
+            "é",
+            " è ",
+            "a b",
+        ] {
+            assert_eq!(trim(s), s.trim(), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn repeated_hashes_are_found_within_and_across_lists() {
+        let hasher = foldhash::quality::RandomState::default();
+        let mut a = CodeHashes::new(hasher.clone(), 4);
+        let mut b = CodeHashes::new(hasher.clone(), 4);
+        for c in ["P1", "P2", "P3"] {
+            a.first_time(Cow::Borrowed(c));
+        }
+        for c in ["Q1", "P2"] {
+            b.first_time(Cow::Borrowed(c));
+        }
+        let (a, b) = (a.sorted().unwrap(), b.sorted().unwrap());
+        assert!(share_any(&a, &b));
+        let mut c = CodeHashes::new(hasher.clone(), 4);
+        c.first_time(Cow::Borrowed("Q9"));
+        assert!(!share_any(&a, &c.sorted().unwrap()));
+        let mut twice = CodeHashes::new(hasher, 4);
+        twice.first_time(Cow::Borrowed("P1"));
+        twice.first_time(Cow::Borrowed("P1"));
+        assert!(twice.sorted().is_none());
     }
 
     #[test]

@@ -187,3 +187,150 @@ async fn synthetic_authorities_multiply_the_region_and_are_named_as_such() {
             .unwrap_or(true)
     );
 }
+
+/// The request list on a generated region: every sort, pages across the whole result and past its
+/// end, as the secretariat and an expert — the same requests in the same order, with the same
+/// total and lead experts' names, as an independent query of the database (SQLite answers a page
+/// as one packed JSON value, PostgreSQL row by row: both must be the database's order).
+#[tokio::test]
+async fn every_page_of_the_list_is_the_database_order() {
+    use affianca_api::entities::{request_assignee, user};
+    use affianca_domain::dto::{Page, SupportRequestSummary};
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let database = TestDatabase::new().await;
+    let db = database.connect_seeded().await;
+    affianca_api::seed::seed_demo(&db).await.unwrap();
+    let sizes = Sizes {
+        experts: 8,
+        requests: 300,
+        activities: 10,
+    };
+    seed_region(&db, sizes).await.unwrap();
+    // The server closes stale completed requests when it starts: done here first, so that the
+    // rows read below are the rows it serves.
+    affianca_api::jobs::close_stale(
+        &db,
+        &affianca_api::notify::PublicUrl("http://127.0.0.1".into()),
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap();
+    let names: HashMap<i64, String> = user::Entity::find()
+        .all(&db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|u| (u.id, u.full_name))
+        .collect();
+    let mut requests = support_request::Entity::find()
+        .filter(support_request::Column::Status.ne("draft"))
+        .all(&db)
+        .await
+        .unwrap();
+    let app = affianca_tests::spawn_app_on(database, &[]).await;
+    let secretariat = app.token_for(affianca_domain::Role::Secretariat).await;
+    let expert_id = app.demo_expert_id().await;
+    let expert = app.token_for(affianca_domain::Role::Expert).await;
+    let assigned: std::collections::HashSet<i64> = request_assignee::Entity::find()
+        .filter(request_assignee::Column::UserId.eq(expert_id))
+        .all(&db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| a.request_id)
+        .collect();
+    // SQL orders NULLs as SQLite does (first ascending) or as PostgreSQL does (last ascending).
+    let nulls_first = affianca_tests::backend() == "sqlite";
+    let key = |v: Option<i64>| -> (bool, i64) {
+        match v {
+            None => (!nulls_first, 0),
+            Some(n) => (nulls_first, n),
+        }
+    };
+    let nanos = |t: chrono::DateTime<chrono::Utc>| t.timestamp_nanos_opt().unwrap();
+    let day = |d: chrono::NaiveDate| i64::from(chrono::Datelike::num_days_from_ce(&d));
+    type Sorter = Box<dyn Fn(&support_request::Model) -> (Option<i64>, Option<i64>)>;
+    let sorts: [(&str, Sorter, bool); 7] = [
+        (
+            "submitted_at",
+            Box::new(move |r| (r.submitted_at.map(nanos), None)),
+            false,
+        ),
+        (
+            "-submitted_at",
+            Box::new(move |r| (r.submitted_at.map(nanos), None)),
+            true,
+        ),
+        (
+            "updated_at",
+            Box::new(move |r| (Some(nanos(r.updated_at)), None)),
+            false,
+        ),
+        (
+            "-updated_at",
+            Box::new(move |r| (Some(nanos(r.updated_at)), None)),
+            true,
+        ),
+        (
+            "due",
+            Box::new(move |r| (r.take_charge_due.map(day), r.assign_due.map(day))),
+            false,
+        ),
+        ("id", Box::new(|_| (None, None)), false),
+        ("-id", Box::new(|_| (None, None)), true),
+    ];
+    for (sort, by, descending) in sorts {
+        requests.sort_by(|a, b| {
+            let (a1, a2) = by(a);
+            let (b1, b2) = by(b);
+            let order = key(a1)
+                .cmp(&key(b1))
+                .then(key(a2).cmp(&key(b2)))
+                .then(a.id.cmp(&b.id));
+            if descending { order.reverse() } else { order }
+        });
+        for (token, visible) in [(&secretariat, None), (&expert, Some(&assigned))] {
+            let expected: Vec<&support_request::Model> = requests
+                .iter()
+                .filter(|r| visible.is_none_or(|v| v.contains(&r.id)))
+                .collect();
+            let mut offset = 0;
+            loop {
+                let page: Page<SupportRequestSummary> = app
+                    .get(
+                        &format!("/api/v1/support-requests?sort={sort}&limit=37&offset={offset}"),
+                        token,
+                    )
+                    .await
+                    .json()
+                    .await
+                    .unwrap();
+                assert_eq!(page.total as usize, expected.len(), "{sort} at {offset}");
+                let want = &expected[offset.min(expected.len())..(offset + 37).min(expected.len())];
+                let got: Vec<i64> = page.items.iter().map(|i| i.id).collect();
+                let want_ids: Vec<i64> = want.iter().map(|r| r.id).collect();
+                assert_eq!(got, want_ids, "{sort} at {offset}");
+                for (item, r) in page.items.iter().zip(want) {
+                    assert_eq!(item.status.code(), r.status);
+                    assert_eq!(item.version, r.version);
+                    assert_eq!(item.submitted_at, r.submitted_at);
+                    assert_eq!(item.service.take_charge_due, r.take_charge_due);
+                    assert_eq!(
+                        item.lead_expert
+                            .as_ref()
+                            .map(|p| (p.user_id.0, p.full_name.clone())),
+                        r.lead_expert_id.map(|id| (id, names[&id].clone())),
+                        "request {}",
+                        r.id
+                    );
+                }
+                if page.items.is_empty() {
+                    break;
+                }
+                offset += 37;
+            }
+            // Past the end: no items, the total still counted.
+            assert!(offset >= expected.len());
+        }
+    }
+}

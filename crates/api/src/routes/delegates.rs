@@ -16,6 +16,7 @@ use affianca_domain::dto::{
     AcceptInvitationRequest, ChangeRepresentativeRequest, Delegate, FieldError, Invitation,
     InvitationPreview, InviteDelegateRequest, Representative,
 };
+use affianca_domain::links;
 use affianca_domain::{AuditAction, Email, IstatCode, Role, RoleScope, Scope, UserId};
 use chrono::{Duration, Utc};
 use sea_orm::sea_query::Expr;
@@ -610,7 +611,7 @@ pub async fn change_representative(
                     "Siete ora il rappresentante legale di {} su Affianca.",
                     authority.name
                 ),
-                link: Some(format!("/enti/{}", authority.istat_code)),
+                link: Some(links::authority(authority.istat_code.as_str())),
             },
         )
         .await?;

@@ -13,6 +13,7 @@ use actix_web::{HttpResponse, get, post, web};
 use affianca_domain::dto::{
     CreateMeetingRequest, FieldError, Meeting, MeetingInvitation, RsvpRequest,
 };
+use affianca_domain::links;
 use affianca_domain::{AuthorityKind, IstatCode, ProvinceCode, Role, Scope};
 use chrono::{Duration, Utc};
 use sea_orm::sea_query::Expr;
@@ -261,7 +262,7 @@ pub async fn create_meeting(
         body: format!(
             "La Segreteria Tecnica vi invita all'incontro del {when} presso {place}. Confermate o declinate la partecipazione dal portale."
         ),
-        link: Some(format!("/incontri/{id}")),
+        link: Some(links::meeting(id)),
     };
     for uid in people {
         notify::user(&txn, &base, uid, &notice).await?;

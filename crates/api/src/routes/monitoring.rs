@@ -23,6 +23,7 @@ use affianca_domain::dto::{
     SemesterAction, SemesterQueueItem, SemesterReport, SemesterStatus, SemesterTransition,
     TargetOverride,
 };
+use affianca_domain::links;
 use affianca_domain::monitoring::{
     FileRecord, IndicatorRow, Parts, check_file_dates, day_of_date, indicator_rows,
 };
@@ -1213,7 +1214,7 @@ async fn notify_semester(
     action: SemesterAction,
     comment: Option<&str>,
 ) -> Result<(), sea_orm::DbErr> {
-    let link = Some(format!("/monitoraggio/{}", a.istat_code));
+    let link = Some(links::authority_monitoring(&a.istat_code));
     match action {
         SemesterAction::Submit => {
             let notice = Notice {
@@ -1223,7 +1224,7 @@ async fn notify_semester(
                     "{} ha inviato i dati del semestre {period}: sono da validare.",
                     a.name
                 ),
-                link: Some("/monitoraggio/validazione".into()),
+                link: Some(links::validation_queue()),
             };
             notify::role(db, base, Role::Secretariat, &notice).await
         }

@@ -15,6 +15,7 @@ use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use affianca_domain::dto::{
     CreateRegistrationRequest, FieldError, Registration, RejectRegistrationRequest, StoredFileInfo,
 };
+use affianca_domain::links;
 use affianca_domain::{
     AuditAction, Email, IstatCode, Office, RegistrationStatus, Role, RoleScope, Scope,
 };
@@ -436,7 +437,7 @@ pub async fn upload_protocol(
                 dto.office.label(),
                 dto.authority_name
             ),
-            link: Some(format!("/registrazioni/{}", dto.id)),
+            link: Some(links::registration(dto.id)),
         },
     )
     .await?;
@@ -585,7 +586,7 @@ pub async fn approve_registration(
                 "La registrazione di {} al programma di assistenza tecnica è stata approvata. Ora potete invitare i delegati e chiedere il supporto degli esperti.",
                 dto.authority_name
             ),
-            link: Some(format!("/registrazioni/{}", dto.id)),
+            link: Some(links::registration(dto.id)),
         },
     )
     .await?;
@@ -666,7 +667,7 @@ pub async fn reject_registration(
                 "La Segreteria Tecnica non ha approvato la registrazione di {}. Motivo: {reason}\nCaricare un protocollo corretto per inviarla di nuovo.",
                 dto.authority_name
             ),
-            link: Some(format!("/registrazioni/{}", dto.id)),
+            link: Some(links::registration(dto.id)),
         },
     )
     .await?;
