@@ -120,3 +120,34 @@ pub fn App() -> impl IntoView {
         </Router>
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// The router above serves exactly the pages of `affianca_domain::links::ROUTES`, the list the
+    /// server's notifications and e-mails are checked against.
+    #[test]
+    fn the_router_serves_the_routes_of_the_links_module() {
+        let source = include_str!("app.rs");
+        let mut served: Vec<String> = source
+            .split("path!(\"")
+            .skip(1)
+            .filter_map(|rest| rest.split_once("\")").map(|(p, _)| p))
+            .map(|p| {
+                if p.starts_with('/') {
+                    p.to_owned()
+                } else {
+                    format!("/{p}")
+                }
+            })
+            .collect();
+        // The parent route of the signed-in pages (`path!("")`) is the home page too.
+        served.sort();
+        served.dedup();
+        let mut routes: Vec<String> = affianca_domain::links::ROUTES
+            .iter()
+            .map(|r| (*r).to_owned())
+            .collect();
+        routes.sort();
+        assert_eq!(served, routes);
+    }
+}

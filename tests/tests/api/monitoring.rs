@@ -453,6 +453,35 @@ async fn manual_entry_validation_locking_reopening_and_history() {
         .await
         .unwrap();
     assert!(notes.to_string().contains("validata"), "{notes}");
+    // Every notice of the round (the authority's reviews, the secretariat's submissions) links a
+    // page the client has: the authority's monitoring page (it once pointed to
+    // /monitoraggio/{istat}, which the client does not serve).
+    let secretariat_notes: Value = app
+        .get("/api/v1/notifications", &sec)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let mut linked = 0;
+    for n in notes["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(secretariat_notes["items"].as_array().unwrap())
+    {
+        if let Some(link) = n["link"].as_str() {
+            assert!(
+                affianca_domain::links::is_route(link),
+                "{link} is not a page of the client"
+            );
+            linked += 1;
+        }
+    }
+    assert!(linked >= 3, "{notes} {secretariat_notes}");
+    assert!(
+        notes.to_string().contains("/monitoraggio/enti/016024"),
+        "{notes}"
+    );
 
     let s = json_of(act(sec.clone(), json!({"action": "reopen"})).await, 200).await;
     assert_eq!(
