@@ -77,6 +77,11 @@ pub fn validation_queue() -> String {
     "/monitoraggio/validazione".to_owned()
 }
 
+/// An expert's profile.
+pub fn expert(user_id: i64) -> String {
+    format!("/esperti/{user_id}")
+}
+
 /// A province meeting.
 pub fn meeting(id: i64) -> String {
     format!("/incontri/{id}")
@@ -101,6 +106,7 @@ mod tests {
             authority_monitoring(istat),
             validation_queue(),
             meeting(7),
+            expert(5),
             registration(3),
         ] {
             assert!(is_route(&link), "{link} is not a page of the client");
@@ -111,7 +117,7 @@ mod tests {
     fn pages_the_client_does_not_have_are_not_routes() {
         // The link semester notifications carried before it was built here.
         assert!(!is_route("/monitoraggio/016024"));
-        assert!(!is_route("/richieste/"));
+        assert!(!is_route("/richieste//1"));
         assert!(!is_route("/richieste/1/altro"));
         assert!(!is_route("/api/v1/support-requests"));
         assert!(is_route("/richieste?stato=inviata"));

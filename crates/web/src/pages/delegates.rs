@@ -10,6 +10,7 @@ use crate::components::text_field::{SuccessMessage, TextField, signed_in_user};
 use crate::session::{Session, use_session};
 use crate::util::{focus_id, format_date, set_title};
 use affianca_domain::dto::{Delegate, Invitation, InviteDelegateRequest};
+use affianca_domain::links;
 use affianca_domain::{Email, IstatCode, Role, Scope};
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
@@ -101,7 +102,7 @@ pub fn Delegates() -> impl IntoView {
                     <span class="separator" aria-hidden="true">"/"</span>
                 </li>
                 <li class="breadcrumb-item">
-                    <a href=move || format!("/enti/{}", raw.get())>{name}</a>
+                    <a href=move || links::authority(&raw.get())>{name}</a>
                     <span class="separator" aria-hidden="true">"/"</span>
                 </li>
                 <li class="breadcrumb-item active" aria-current="page">"Delegati"</li>
@@ -167,7 +168,7 @@ pub fn Delegates() -> impl IntoView {
             }}
         </Show>
         <p class="mt-5">
-            <a id="back-to-authority" href=move || format!("/enti/{}", raw.get()) class="btn btn-outline-primary">
+            <a id="back-to-authority" href=move || links::authority(&raw.get()) class="btn btn-outline-primary">
                 <Icon name="it-arrow-left" class="icon-primary icon-sm me-1"/>
                 "Torna all'ente"
             </a>

@@ -12,6 +12,7 @@ use crate::components::text_field::{SuccessMessage, TextField};
 use crate::session::use_session;
 use crate::util::{focus_id, set_title};
 use affianca_domain::dto::{CreateExpertRequest, ExpertProfile, Province, UpdateExpertRequest};
+use affianca_domain::links;
 use affianca_domain::{Email, ProvinceCode, Role, TaskForce, UserId};
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
@@ -233,7 +234,7 @@ fn ExpertsTable(items: Vec<ExpertProfile>) -> impl IntoView {
                             view! {
                                 <tr data-user-id=e.user_id.to_string()>
                                     <th scope="row" class="fw-normal">
-                                        <a href=format!("/esperti/{}", e.user_id)>{e.full_name.clone()}</a>
+                                        <a href=links::expert(e.user_id.0)>{e.full_name.clone()}</a>
                                         {(!e.coordinator_of.is_empty())
                                             .then(|| view! { <span class="badge bg-primary ms-2">"Coordinatore"</span> })}
                                     </th>
@@ -303,7 +304,7 @@ fn NewExpertForm(provinces: Vec<Province>, reload: Callback<()>) -> impl IntoVie
                 Ok(e) => {
                     reload.run(());
                     navigate(
-                        &format!("/esperti/{}?nuovo=1", e.user_id),
+                        &format!("{}?nuovo=1", links::expert(e.user_id.0)),
                         Default::default(),
                     );
                 }

@@ -14,6 +14,7 @@ use crate::pages::phases::split_codes;
 use crate::session::use_session;
 use crate::util::{focus_id, format_appointment, format_datetime, local_input_to_utc, set_title};
 use affianca_domain::dto::{CreateMeetingRequest, Meeting, MeetingInvitation, RsvpRequest};
+use affianca_domain::links;
 use affianca_domain::{ProvinceCode, Role};
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
@@ -68,7 +69,7 @@ pub fn Meetings() -> impl IntoView {
                                         view! {
                                             <tr data-meeting-id=m.id.to_string()>
                                                 <th scope="row" class="fw-normal">
-                                                    <a href=format!("/incontri/{}", m.id)>{when(&m)}</a>
+                                                    <a href=links::meeting(m.id)>{when(&m)}</a>
                                                 </th>
                                                 <td>{m.province.to_string()}</td>
                                                 <td>{m.place.clone()}</td>
@@ -164,7 +165,7 @@ fn NewMeetingForm() -> impl IntoView {
             let result = api::create_meeting(&body).await;
             busy.try_set(false);
             match result {
-                Ok(m) => navigate(&format!("/incontri/{}", m.id), Default::default()),
+                Ok(m) => navigate(&links::meeting(m.id), Default::default()),
                 Err(e) => {
                     errors.set_from(&e);
                     failure.try_set(Some(e));

@@ -17,6 +17,7 @@ use affianca_domain::dto::{
     MonitoringSettings, Progress, RegisterImport, RegisterProblem, ScopeSummary, SemesterAction,
     SemesterReport, SemesterStatus, SemesterTransition, TrafficLight,
 };
+use affianca_domain::links;
 use affianca_domain::monitoring::IndicatorRow;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -76,7 +77,7 @@ pub fn MonitoringHome() -> impl IntoView {
     move || {
         let codes = session.authority_codes();
         if let Some(c) = codes.first() {
-            return view! { <Redirect path=format!("/monitoraggio/enti/{c}")/> }.into_any();
+            return view! { <Redirect path=links::authority_monitoring(c.as_ref())/> }.into_any();
         }
         if session.has_any_role(&PROGRAMME_STAFF) {
             return view! { <Redirect path="/monitoraggio/cruscotto"/> }.into_any();
@@ -971,7 +972,7 @@ pub fn ValidationQueue() -> impl IntoView {
                             {items.into_iter().map(|i| view! {
                                 <tr>
                                     <th scope="row" class="fw-normal">
-                                        <a href=format!("/monitoraggio/enti/{}#sem-{}", i.authority, i.period)>{i.authority_name.clone()}</a>
+                                        <a href=format!("{}#sem-{}", links::authority_monitoring(i.authority.as_ref()), i.period)>{i.authority_name.clone()}</a>
                                     </th>
                                     <td>{i.province.clone().unwrap_or_default()}</td>
                                     <td>{i.period.to_string()}</td>
@@ -1001,7 +1002,7 @@ fn level_label(l: IndicatorLevel) -> &'static str {
 fn child_href(c: &ScopeSummary, validated: bool) -> String {
     let v = if validated { "&solo_validati=1" } else { "" };
     match c.level {
-        IndicatorLevel::Authority => format!("/monitoraggio/enti/{}", c.key),
+        IndicatorLevel::Authority => links::authority_monitoring(&c.key),
         l => format!(
             "/monitoraggio/cruscotto?livello={}&chiave={}{v}",
             l.code(),
@@ -1205,7 +1206,7 @@ pub fn Dashboard() -> impl IntoView {
                             <tbody>
                                 {rows.into_iter().map(|r| view! {
                                     <tr>
-                                        <th scope="row" class="fw-normal"><a href=format!("/monitoraggio/enti/{}", r.authority)>{r.name.clone()}</a></th>
+                                        <th scope="row" class="fw-normal"><a href=links::authority_monitoring(r.authority.as_str())>{r.name.clone()}</a></th>
                                         <td class="text-end">{r.backlog}</td>
                                         <td class="text-end">{days(r.avg_duration_days)}</td>
                                         <td><Light status=r.status/></td>

@@ -11,6 +11,7 @@ use crate::components::text_field::{SuccessMessage, human_size, signed_in_user};
 use crate::session::use_session;
 use crate::util::{focus_id, format_date, format_datetime, set_title};
 use affianca_domain::dto::Registration;
+use affianca_domain::links;
 use affianca_domain::{RegistrationStatus, Role};
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
@@ -169,7 +170,7 @@ fn RegistrationsTable(items: Vec<Registration>) -> impl IntoView {
                                                 data-status=r.status.code()
                                             >
                                                 <th scope="row" class="fw-normal">
-                                                    <a href=format!("/registrazioni/{}", r.id)>
+                                                    <a href=links::registration(r.id)>
                                                         {r.authority_name.clone()}
                                                     </a>
                                                     <div class="small text-secondary font-monospace">
@@ -377,7 +378,7 @@ fn Summary(registration: Registration) -> impl IntoView {
             </dd>
             <dt class="col-sm-4 col-lg-3">"Ente"</dt>
             <dd class="col-sm-8 col-lg-9" data-field="authority">
-                <a href=format!("/enti/{}", r.istat_code)>{r.authority_name.clone()}</a>
+                <a href=links::authority(r.istat_code.as_ref())>{r.authority_name.clone()}</a>
                 " (codice ISTAT " <span class="font-monospace">{r.istat_code.to_string()}</span> ")"
             </dd>
             <dt class="col-sm-4 col-lg-3">"Rappresentante legale"</dt>
@@ -412,7 +413,7 @@ fn Summary(registration: Registration) -> impl IntoView {
                 view! {
                     <p data-testid="approved-next">
                         "L'ente è registrato: il rappresentante legale può "
-                        <a href=format!("/enti/{}/delegati", r.istat_code)>"invitare i delegati"</a> "."
+                        <a href=links::delegates(r.istat_code.as_ref())>"invitare i delegati"</a> "."
                     </p>
                 }
             })}
@@ -763,7 +764,7 @@ fn RepresentedAuthority(code: affianca_domain::IstatCode) -> impl IntoView {
     };
     view! {
         <li class="mb-2" data-istat=code.to_string()>
-            <a href=format!("/enti/{code}")>{label}</a>
+            <a href=links::authority(code.as_str())>{label}</a>
             " · "
             <a id=format!("rep-delegates-{code}") href=format!("/enti/{code}/delegati")>"Delegati"</a>
         </li>

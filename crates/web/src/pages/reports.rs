@@ -8,6 +8,7 @@ use crate::components::feedback::{ErrorAlert, Loading};
 use crate::pages::request::hours_it;
 use crate::util::set_title;
 use affianca_domain::dto::ServiceReport;
+use affianca_domain::links;
 use leptos::prelude::*;
 
 fn opt(v: Option<f64>) -> String {
@@ -100,7 +101,7 @@ fn ReportTables(report: ServiceReport) -> impl IntoView {
                     <tbody>
                         {report.experts.into_iter().map(|e| view! {
                             <tr>
-                                <th scope="row" class="fw-normal"><a href=format!("/esperti/{}", e.expert.user_id)>{e.expert.full_name.clone()}</a></th>
+                                <th scope="row" class="fw-normal"><a href=links::expert(e.expert.user_id.0)>{e.expert.full_name.clone()}</a></th>
                                 <td class="text-end">{e.lead_requests}</td>
                                 <td class="text-end">{e.open}</td>
                                 <td class="text-end">{opt(e.average_rating)}</td>
@@ -125,7 +126,7 @@ fn ReportTables(report: ServiceReport) -> impl IntoView {
                     <tbody>
                         {report.authorities.into_iter().take(50).map(|a| view! {
                             <tr>
-                                <th scope="row" class="fw-normal"><a href=format!("/enti/{}", a.istat_code)>{a.name.clone()}</a></th>
+                                <th scope="row" class="fw-normal"><a href=links::authority(a.istat_code.as_str())>{a.name.clone()}</a></th>
                                 <td class="text-end">{a.requests}</td>
                                 <td class="text-end">{hours_it(a.hours)}</td>
                             </tr>

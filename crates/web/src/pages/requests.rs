@@ -16,6 +16,7 @@ use crate::util::{format_date, save_file, set_title};
 use affianca_domain::dto::{
     CreateSupportRequest, Procedure, ServiceLevels, SupportRequestSummary, TransitionRequest,
 };
+use affianca_domain::links;
 use affianca_domain::{
     IstatCode, ProcedureCode, RequestStatus, Role, SupportKind, SupportMode, TaskForce, Urgency,
 };
@@ -356,7 +357,7 @@ fn RequestsTable(items: Vec<SupportRequestSummary>) -> impl IntoView {
                                 <tr data-request-id=r.id.to_string() data-status=r.status.code()>
                                     <td>{r.id}</td>
                                     <th scope="row" class="fw-normal">
-                                        <a href=format!("/richieste/{}", r.id)>{r.subject.clone()}</a>
+                                        <a href=links::request(r.id)>{r.subject.clone()}</a>
                                         <div class="small text-secondary">{r.procedure.to_string()} " · " {r.task_force.name_it()}</div>
                                     </th>
                                     <td>{r.authority_name.clone()}</td>
@@ -518,7 +519,7 @@ pub fn NewRequest() -> impl IntoView {
                         Some(_) => {
                             busy.try_set(false);
                             navigate(
-                                &format!("/richieste/{}?invio=fallito", r.summary.id),
+                                &format!("{}?invio=fallito", links::request(r.summary.id)),
                                 Default::default(),
                             );
                             return;
@@ -541,10 +542,10 @@ pub fn NewRequest() -> impl IntoView {
             };
             busy.try_set(false);
             match result {
-                Ok(id) => navigate(&format!("/richieste/{id}"), Default::default()),
+                Ok(id) => navigate(&links::request(id), Default::default()),
                 // Saved as a draft but not sent: show the draft, whose page says why.
                 Err((Some(id), _)) => navigate(
-                    &format!("/richieste/{id}?invio=fallito"),
+                    &format!("{}?invio=fallito", links::request(id)),
                     Default::default(),
                 ),
                 Err((None, e)) => {

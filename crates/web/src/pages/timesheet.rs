@@ -8,6 +8,7 @@ use crate::pages::phases::day;
 use crate::pages::request::hours_it;
 use crate::session::use_session;
 use crate::util::{save_file, set_title};
+use affianca_domain::links;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -82,7 +83,7 @@ pub fn TimesheetPage() -> impl IntoView {
                             {t.lines.into_iter().map(|l| view! {
                                 <tr>
                                     <td>{day(l.entry.date)}</td>
-                                    <td><a href=format!("/richieste/{}", l.entry.request_id)>{format!("n. {} — {}", l.entry.request_id, l.subject)}</a></td>
+                                    <td><a href=links::request(l.entry.request_id)>{format!("n. {} — {}", l.entry.request_id, l.subject)}</a></td>
                                     <td>{l.authority_name.clone()}</td>
                                     <td>{l.entry.kind.label()}</td>
                                     <td class="text-end">{hours_it(l.entry.hours)}</td>
