@@ -1328,69 +1328,50 @@ fn list_columns(
     select.select_only().columns(LIST_COLUMNS)
 }
 
-/// A row of [`list_columns`] and the lead expert's name, packed by SQLite into a JSON array.
+/// A row of [`list_columns`] and the lead expert's name, packed by SQLite into a JSON array (serde
+/// reads a struct from an array by position: the fields are in the order of the columns).
 #[derive(Deserialize)]
-struct PackedRow(
-    i64,
-    String,
-    Option<String>,
-    String,
-    String,
-    String,
-    String,
-    String,
-    Option<DateTime<Utc>>,
-    DateTime<Utc>,
-    Option<DateTime<Utc>>,
-    Option<DateTime<Utc>>,
-    Option<NaiveDate>,
-    Option<NaiveDate>,
-    Option<i64>,
-    i32,
-    Option<String>,
-);
+struct PackedRow {
+    id: i64,
+    authority_code: String,
+    province: Option<String>,
+    task_force: String,
+    procedure_code: String,
+    subject: String,
+    status: String,
+    urgency: String,
+    submitted_at: Option<DateTime<Utc>>,
+    updated_at: DateTime<Utc>,
+    taken_at: Option<DateTime<Utc>>,
+    assigned_at: Option<DateTime<Utc>>,
+    take_charge_due: Option<NaiveDate>,
+    assign_due: Option<NaiveDate>,
+    lead_expert_id: Option<i64>,
+    version: i32,
+    lead: Option<String>,
+}
 
 impl PackedRow {
     fn into_model(self) -> (support_request::Model, Option<String>) {
-        let PackedRow(
-            id,
-            authority_code,
-            province,
-            task_force,
-            procedure_code,
-            subject,
-            status,
-            urgency,
-            submitted_at,
-            updated_at,
-            taken_at,
-            assigned_at,
-            take_charge_due,
-            assign_due,
-            lead_expert_id,
-            version,
-            lead,
-        ) = self;
         let model = support_request::Model {
-            id,
-            authority_code,
-            province,
-            task_force,
-            procedure_code,
-            subject,
-            status,
-            urgency,
-            submitted_at,
-            updated_at,
-            taken_at,
-            assigned_at,
-            take_charge_due,
-            assign_due,
-            lead_expert_id,
-            version,
-            ..summary_only(updated_at)
+            id: self.id,
+            authority_code: self.authority_code,
+            province: self.province,
+            task_force: self.task_force,
+            procedure_code: self.procedure_code,
+            subject: self.subject,
+            status: self.status,
+            urgency: self.urgency,
+            submitted_at: self.submitted_at,
+            taken_at: self.taken_at,
+            assigned_at: self.assigned_at,
+            take_charge_due: self.take_charge_due,
+            assign_due: self.assign_due,
+            lead_expert_id: self.lead_expert_id,
+            version: self.version,
+            ..summary_only(self.updated_at)
         };
-        (model, lead)
+        (model, self.lead)
     }
 }
 
