@@ -1441,34 +1441,17 @@ fn light(
     select: sea_orm::Select<support_request::Entity>,
 ) -> sea_orm::Select<support_request::Entity> {
     use support_request::Column as C;
-    select
-        .select_only()
+    list_columns(select)
         .columns([
-            C::Id,
-            C::AuthorityCode,
-            C::Province,
-            C::TaskForce,
-            C::ProcedureCode,
-            C::Subject,
             C::SupportKind,
-            C::Urgency,
             C::Mode,
             C::FilesCount,
-            C::Status,
             C::HeldFrom,
-            C::LeadExpertId,
             C::CreatedBy,
             C::CreatedAt,
-            C::UpdatedAt,
-            C::SubmittedAt,
-            C::TakenAt,
-            C::AssignedAt,
             C::CompletedAt,
             C::ClosedAt,
-            C::TakeChargeDue,
-            C::AssignDue,
             C::Rating,
-            C::Version,
         ])
         .column_as(Expr::value(""), "description")
         .column_as(Expr::value(""), "contact")
