@@ -1641,24 +1641,15 @@ fn all_but_drafts() -> Expr {
 /// one range of the status index — where `status <> 'draft'` tests the status of every row
 /// (at region scale 1.5 ms a request on SQLite, against 0.35 ms).
 async fn count_all_but_drafts(db: &DatabaseConnection) -> ApiResult<u64> {
-    let backend = db.get_database_backend();
-    let param = match backend {
-        sea_orm::DatabaseBackend::Postgres => "$1",
-        _ => "?",
-    };
+    let statement = db
+        .get_database_backend()
+        .build(SqlQuery::select().expr_as(all_but_drafts(), "n"));
     let row = db
-        .query_one_raw(sea_orm::Statement::from_sql_and_values(
-            backend,
-            format!(
-                "SELECT (SELECT COUNT(*) FROM support_requests) - \
-                 (SELECT COUNT(*) FROM support_requests WHERE status = {param}) AS n"
-            ),
-            [RequestStatus::Draft.code().into()],
-        ))
+        .query_one_raw(statement)
         .await?
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("a count returned no row")))?;
-    let n: i64 = row.try_get("", "n")?;
-    Ok(n.max(0) as u64)
+    let n: i64 = row.try_get_by_index(0)?;
+    Ok(u64::try_from(n).unwrap_or(0))
 }
 
 fn day_it(d: Option<NaiveDate>) -> String {
