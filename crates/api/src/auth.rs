@@ -26,7 +26,7 @@ use crate::error::ApiError;
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
-use affianca_domain::{IstatCode, ProvinceCode, Role, RoleScope, Scope, TaskForce, UserId};
+use affianca_domain::{IstatCode, ProvinceCode, Role, RoleScope, Scope, TaskForce, UserId, policy};
 use futures_util::future::LocalBoxFuture;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
@@ -423,20 +423,9 @@ impl Caller {
         self.grants.iter().any(|g| g.role == role)
     }
 
-    /// 403 unless the caller holds one of `roles` (operations whose existence is no secret).
-    pub fn require_any(&self, roles: &[Role]) -> Result<(), ApiError> {
-        if roles.iter().any(|r| self.has_role(*r)) {
-            Ok(())
-        } else {
-            Err(ApiError::forbidden(format!(
-                "Serve uno dei ruoli: {}.",
-                roles
-                    .iter()
-                    .map(|r| r.label())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )))
-        }
+    /// Whether the caller holds one of `roles` (one of the named sets of `roles::set`).
+    pub fn holds_any(&self, roles: &[Role]) -> bool {
+        roles.iter().any(|r| self.has_role(*r))
     }
 
     /// The scopes in which the caller holds `role`.
@@ -477,6 +466,36 @@ impl Caller {
     }
 }
 
+/// The policy row of the request's route (`None` outside the API: a `Caller` taken by a page
+/// that is not an operation). An API route without a row is a programming error: 500, logged.
+fn policy_rule(req: &HttpRequest) -> Result<Option<&'static policy::Rule>, ApiError> {
+    let Some(pattern) = req.match_pattern() else {
+        return Ok(None);
+    };
+    if !pattern.starts_with("/api/") {
+        return Ok(None);
+    }
+    match policy::find(req.method().as_str(), &pattern) {
+        Some(rule) => Ok(Some(rule)),
+        None => Err(ApiError::internal(anyhow::anyhow!(
+            "{} {pattern} has no row in affianca_domain::policy::POLICY",
+            req.method()
+        ))),
+    }
+}
+
+/// The 403 of the role gate, naming the roles that may call.
+fn forbidden_for(roles: &[Role]) -> ApiError {
+    ApiError::forbidden(format!(
+        "Serve uno dei ruoli: {}.",
+        roles
+            .iter()
+            .map(|r| r.label())
+            .collect::<Vec<_>>()
+            .join(", ")
+    ))
+}
+
 impl FromRequest for Caller {
     type Error = ApiError;
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
@@ -503,16 +522,25 @@ impl FromRequest for Caller {
             return Box::pin(std::future::ready(Err(ApiError::unauthenticated())));
         };
         tracing::Span::current().record("caller_id", claims.user_id.0);
+        let rule = policy_rule(req);
         let sessions = sessions.clone();
         Box::pin(async move {
+            let rule = rule?;
             let session = sessions
                 .current(claims.user_id.0, claims.session_version)
                 .await?;
             match session {
-                Some(s) if s.active && s.session_version == claims.session_version => Ok(Caller {
-                    user_id: claims.user_id,
-                    grants: s.grants.to_vec(),
-                }),
+                Some(s) if s.active && s.session_version == claims.session_version => {
+                    let caller = Caller {
+                        user_id: claims.user_id,
+                        grants: s.grants.to_vec(),
+                    };
+                    if let Some(rule) = rule {
+                        policy::gate(rule, caller.grants.iter().map(|g| g.role))
+                            .map_err(forbidden_for)?;
+                    }
+                    Ok(caller)
+                }
                 _ => {
                     tracing::info!(
                         user_id = claims.user_id.0,
@@ -606,6 +634,6 @@ mod tests {
         };
         assert!(rep.covers_authority(&bergamo, Some(&bg)));
         assert!(!rep.covers_authority(&IstatCode::parse("016025").unwrap(), Some(&bg)));
-        assert!(rep.require_any(&[Role::Secretariat]).is_err());
+        assert!(!rep.holds_any(affianca_domain::roles::set::STAFF));
     }
 }

@@ -13,6 +13,7 @@ pub mod ids;
 pub mod links;
 pub mod monitoring;
 pub mod onboarding;
+pub mod policy;
 pub mod reference;
 pub mod register;
 pub mod request;

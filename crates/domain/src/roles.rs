@@ -93,8 +93,38 @@ impl Role {
 
     /// Programme staff see internal notes and work requests (DOMAIN.md §4).
     pub fn is_programme_staff(self) -> bool {
-        matches!(self, Self::Expert | Self::Coordinator | Self::Secretariat)
+        set::STAFF.contains(&self)
     }
+}
+
+/// The named sets of roles the policy, the server and the client speak of; defined here once.
+pub mod set {
+    use super::Role::{self, *};
+
+    pub const SECRETARIAT: &[Role] = &[Secretariat];
+    pub const ADMIN: &[Role] = &[Admin];
+    /// The people of an authority: its legal representative and the delegates they name.
+    pub const AUTHORITY: &[Role] = &[AuthorityRep, AuthorityDelegate];
+    /// Programme staff: they work requests and see internal notes (DOMAIN.md §4).
+    pub const STAFF: &[Role] = &[Expert, Coordinator, Secretariat];
+    /// Who triages requests and sees the service report: the secretariat and the coordinators.
+    pub const TRIAGE: &[Role] = &[Secretariat, Coordinator];
+    /// Everyone who takes part in the programme's requests (all but the administrator).
+    pub const PROGRAMME: &[Role] = &[
+        AuthorityRep,
+        AuthorityDelegate,
+        Expert,
+        Coordinator,
+        Secretariat,
+        Observer,
+    ];
+    /// Who reads the monitoring of the whole region: the secretariat, the coordinators and the
+    /// administrator (an observer reads its province's, an authority its own).
+    pub const OVERSIGHT: &[Role] = &[Secretariat, Coordinator, Admin];
+    /// Who writes an authority's monitoring data: its people and the secretariat.
+    pub const MONITORING_WRITERS: &[Role] = &[AuthorityRep, AuthorityDelegate, Secretariat];
+    /// Every role.
+    pub const EVERYONE: &[Role] = &Role::ALL;
 }
 
 impl fmt::Display for Role {

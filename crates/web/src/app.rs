@@ -8,12 +8,11 @@ use crate::pages::{
 };
 use crate::pages::{
     delegates::Delegates,
-    experts::{ExpertDetail, Experts, STAFF},
+    experts::{ExpertDetail, Experts},
     invitation::AcceptInvitation,
     meetings::{MeetingDetail, Meetings},
     monitoring::{
-        AuthorityMonitoring, Dashboard, MonitoringHome, PROGRAMME_STAFF, TargetsSettings,
-        ValidationQueue,
+        AuthorityMonitoring, Dashboard, MonitoringHome, TargetsSettings, ValidationQueue,
     },
     notifications::Notifications,
     password_reset::{ForgotPassword, ResetPassword},
@@ -27,6 +26,7 @@ use crate::pages::{
 };
 use crate::session::provide_session;
 use affianca_domain::Role;
+use affianca_domain::roles::set;
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, ParentRoute, Route, Router, Routes};
 use leptos_router::path;
@@ -75,45 +75,45 @@ pub fn App() -> impl IntoView {
                     />
                     <Route
                         path=path!("rapporti")
-                        view=|| view! { <RequireRole roles=&[Role::Secretariat, Role::Coordinator]><Reports/></RequireRole> }
+                        view=|| view! { <RequireRole roles=set::TRIAGE><Reports/></RequireRole> }
                     />
                     <Route path=path!("monitoraggio") view=MonitoringHome/>
                     <Route path=path!("monitoraggio/enti/:istat_code") view=AuthorityMonitoring/>
                     <Route path=path!("monitoraggio/cruscotto") view=Dashboard/>
                     <Route
                         path=path!("monitoraggio/validazione")
-                        view=|| view! { <RequireRole roles=&PROGRAMME_STAFF><ValidationQueue/></RequireRole> }
+                        view=|| view! { <RequireRole roles=set::OVERSIGHT><ValidationQueue/></RequireRole> }
                     />
                     <Route path=path!("monitoraggio/obiettivi") view=TargetsSettings/>
                     <Route path=path!("incontri") view=Meetings/>
                     <Route path=path!("incontri/:id") view=MeetingDetail/>
                     <Route
                         path=path!("esperti")
-                        view=|| view! { <RequireRole roles=&STAFF><Experts/></RequireRole> }
+                        view=|| view! { <RequireRole roles=set::STAFF><Experts/></RequireRole> }
                     />
                     <Route
                         path=path!("esperti/:id")
-                        view=|| view! { <RequireRole roles=&STAFF><ExpertDetail/></RequireRole> }
+                        view=|| view! { <RequireRole roles=set::STAFF><ExpertDetail/></RequireRole> }
                     />
                     <Route
                         path=path!("fasi")
-                        view=|| view! { <RequireRole roles=&[Role::Secretariat]><Phases/></RequireRole> }
+                        view=|| view! { <RequireRole roles=set::SECRETARIAT><Phases/></RequireRole> }
                     />
                     <Route
                         path=path!("fasi/:id")
-                        view=|| view! { <RequireRole roles=&[Role::Secretariat]><PhaseDetail/></RequireRole> }
+                        view=|| view! { <RequireRole roles=set::SECRETARIAT><PhaseDetail/></RequireRole> }
                     />
                     <Route
                         path=path!("amministrazione/registro")
-                        view=|| view! { <RequireRole roles=&[Role::Admin]><AuditLog/></RequireRole> }
+                        view=|| view! { <RequireRole roles=set::ADMIN><AuditLog/></RequireRole> }
                     />
                     <Route
                         path=path!("amministrazione/utenti")
-                        view=|| view! { <RequireRole roles=&[Role::Admin]><Users/></RequireRole> }
+                        view=|| view! { <RequireRole roles=set::ADMIN><Users/></RequireRole> }
                     />
                     <Route
                         path=path!("amministrazione/utenti/:id")
-                        view=|| view! { <RequireRole roles=&[Role::Admin]><UserDetail/></RequireRole> }
+                        view=|| view! { <RequireRole roles=set::ADMIN><UserDetail/></RequireRole> }
                     />
                 </ParentRoute>
             </Routes>

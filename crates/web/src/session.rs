@@ -114,6 +114,17 @@ impl Session {
         roles.iter().any(|r| self.has_role(*r))
     }
 
+    /// Whether the signed-in user may call the API operation `op` (`"GET /api/v1/users"`) on
+    /// objects of their own scope, as `affianca_domain::policy` says.
+    pub fn may_call(&self, op: &str) -> bool {
+        self.state.with(|s| match s {
+            AuthState::SignedIn(u) => {
+                affianca_domain::policy::may_call(u.grants.iter().map(|g| g.role), op)
+            }
+            _ => false,
+        })
+    }
+
     /// The authorities the signed-in user works for (as representative or delegate).
     pub fn authority_codes(&self) -> Vec<affianca_domain::IstatCode> {
         self.state.with(|s| match s {

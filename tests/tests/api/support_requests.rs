@@ -439,14 +439,16 @@ async fn only_enabled_authorities_submit_and_only_their_users_file() {
     .await;
     assert!(p.detail.unwrap().contains("fase"));
 
-    // Nobody files for an authority that is not theirs (404, it is not theirs to know).
-    assert_problem(
+    // Nobody files for an authority that is not theirs: 403 (the registry of authorities is
+    // public, so the refusal hides nothing), naming the authority.
+    let p = assert_problem(
         app.post_json("/api/v1/support-requests", Some(&agra), &draft_body())
             .await,
-        404,
-        "not_found",
+        403,
+        "forbidden",
     )
     .await;
+    assert!(p.detail.unwrap().contains("non è tra gli enti"));
     // A procedure outside the catalog.
     let rep = app.token_for(Role::AuthorityRep).await;
     let mut bad = draft_body();

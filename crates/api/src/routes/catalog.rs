@@ -12,7 +12,7 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use affianca_domain::dto::{
     CreateProcedureRequest, FieldError, Procedure, TaskForceInfo, UpdateProcedureRequest,
 };
-use affianca_domain::{AuditAction, ProcedureCode, ProcedureId, Role, TaskForce};
+use affianca_domain::{AuditAction, ProcedureCode, ProcedureId, TaskForce};
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -195,7 +195,6 @@ pub async fn create_procedure(
     meta: RequestMeta,
     body: LazyBody<CreateProcedureRequest>,
 ) -> ApiResult<HttpResponse> {
-    caller.require_any(&[Role::Secretariat])?;
     let body = Body(body.parse()?);
     let req = body.0;
     let mut errors = Vec::new();
@@ -301,7 +300,6 @@ pub async fn update_procedure(
     path: web::Path<i64>,
     body: LazyBody<UpdateProcedureRequest>,
 ) -> ApiResult<HttpResponse> {
-    caller.require_any(&[Role::Secretariat])?;
     let body = Body(body.parse()?);
     let id = path.into_inner();
     let current = find_procedure(&db, id).await?;
@@ -393,7 +391,6 @@ pub async fn deactivate_procedure(
     meta: RequestMeta,
     path: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
-    caller.require_any(&[Role::Secretariat])?;
     let id = path.into_inner();
     let current = find_procedure(&db, id).await?;
     if current.active {

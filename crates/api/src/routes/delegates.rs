@@ -534,7 +534,6 @@ pub async fn change_representative(
     path: web::Path<String>,
     body: LazyBody<ChangeRepresentativeRequest>,
 ) -> ApiResult<HttpResponse> {
-    caller.require_any(&[Role::Secretariat])?;
     let body = Body(body.parse()?);
     let snapshot = registry.snapshot(&db).await?;
     let authority = snapshot

@@ -44,16 +44,6 @@ use serde::Deserialize;
 use std::collections::{BTreeSet, HashMap};
 use utoipa::IntoParams;
 
-/// The roles that work with requests at all (the admin does not: not programme decisions).
-const PROGRAMME: [Role; 6] = [
-    Role::AuthorityRep,
-    Role::AuthorityDelegate,
-    Role::Expert,
-    Role::Coordinator,
-    Role::Secretariat,
-    Role::Observer,
-];
-
 // ---- who sees what ----------------------------------------------------------------------------
 
 /// Whether the caller sees every request but drafts (the secretariat, observers of the region).
@@ -139,9 +129,7 @@ pub fn relation(caller: &Caller, r: &support_request::Model) -> Relation {
 
 /// Whether the caller is programme staff (sees internal notes, later).
 pub fn is_staff(caller: &Caller) -> bool {
-    caller.has_role(Role::Secretariat)
-        || caller.has_role(Role::Coordinator)
-        || caller.has_role(Role::Expert)
+    caller.holds_any(affianca_domain::roles::set::STAFF)
 }
 
 /// The request, if the caller may see it (404 otherwise).
@@ -446,17 +434,20 @@ pub async fn create_request(
     caller: Caller,
     body: LazyBody<CreateSupportRequest>,
 ) -> ApiResult<HttpResponse> {
-    caller.require_any(&[Role::AuthorityRep, Role::AuthorityDelegate])?;
     let body = Body(body.parse()?);
     let req = body.0;
-    if !caller.authority_codes().contains(req.istat_code.as_str()) {
-        return Err(ApiError::not_found("L'ente"));
-    }
     let snapshot = registry.snapshot_recent(&db).await?;
     let authority = snapshot
         .get(req.istat_code.as_str())
         .ok_or_else(|| ApiError::not_found("L'ente"))?
         .clone();
+    // The registry is public: an authority that is not the caller's is a refusal, not a secret.
+    if !caller.authority_codes().contains(req.istat_code.as_str()) {
+        return Err(ApiError::forbidden(format!(
+            "Si chiede supporto per il proprio ente: {} non è tra gli enti per cui si lavora.",
+            authority.name
+        )));
+    }
     let mut errors = Vec::new();
     check_text(&mut errors, "subject", &req.subject, 3, 200, "l'oggetto");
     check_text(
@@ -1480,7 +1471,6 @@ pub async fn list_requests(
     caller: Caller,
     query: Query<ListRequestsQuery>,
 ) -> ApiResult<HttpResponse> {
-    caller.require_any(&PROGRAMME)?;
     let q = query.0;
     let mut errors = Vec::new();
     let paging = crate::routes::Paging::parse(q.limit, q.offset, &mut errors);
@@ -1681,7 +1671,6 @@ pub async fn export_requests(
     caller: Caller,
     query: Query<ListRequestsQuery>,
 ) -> ApiResult<HttpResponse> {
-    caller.require_any(&PROGRAMME)?;
     let q = query.0;
     let mut errors = Vec::new();
     let limit = match q.limit {

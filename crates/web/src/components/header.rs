@@ -8,67 +8,88 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_location;
 
-/// The sections in the navigation bar: (path, label, id, roles that see it; none = everyone).
-const SECTIONS: [(&str, &str, &str, &[Role]); 13] = [
-    ("/", "Home", "nav-home", &[]),
+/// Who sees a section of the navigation bar.
+#[derive(Clone, Copy)]
+enum Sees {
+    Everyone,
+    /// Whoever may call this operation of the API (`affianca_domain::policy`): the section lists
+    /// what it answers.
+    Caller(&'static str),
+    /// Holders of these roles (pages that are not one operation's list).
+    Roles(&'static [Role]),
+}
+
+/// The sections in the navigation bar: (path, label, id, who sees it).
+const SECTIONS: [(&str, &str, &str, Sees); 13] = [
+    ("/", "Home", "nav-home", Sees::Everyone),
     (
         "/richieste",
         "Richieste",
         "nav-richieste",
-        crate::pages::requests::PROGRAMME,
+        Sees::Caller("GET /api/v1/support-requests"),
     ),
     (
         "/foglio-ore",
         "Foglio ore",
         "nav-foglio-ore",
-        &[Role::Expert],
+        Sees::Roles(&[Role::Expert]),
     ),
     (
         "/rapporti",
         "Rapporti",
         "nav-rapporti",
-        &[Role::Secretariat, Role::Coordinator],
+        Sees::Caller("GET /api/v1/reports/service"),
     ),
     (
         "/monitoraggio",
         "Monitoraggio",
         "nav-monitoraggio",
-        &[
+        Sees::Roles(&[
             Role::AuthorityRep,
             Role::AuthorityDelegate,
             Role::Secretariat,
             Role::Coordinator,
             Role::Admin,
             Role::Observer,
-        ],
+        ]),
     ),
-    ("/enti", "Enti", "nav-enti", &[]),
-    ("/procedimenti", "Procedimenti", "nav-procedimenti", &[]),
-    ("/incontri", "Incontri", "nav-incontri", &[]),
+    ("/enti", "Enti", "nav-enti", Sees::Everyone),
+    (
+        "/procedimenti",
+        "Procedimenti",
+        "nav-procedimenti",
+        Sees::Everyone,
+    ),
+    ("/incontri", "Incontri", "nav-incontri", Sees::Everyone),
     (
         "/esperti",
         "Esperti",
         "nav-esperti",
-        &crate::pages::experts::STAFF,
+        Sees::Caller("GET /api/v1/experts"),
     ),
-    ("/fasi", "Fasi", "nav-fasi", &[Role::Secretariat]),
+    (
+        "/fasi",
+        "Fasi",
+        "nav-fasi",
+        Sees::Caller("POST /api/v1/phases"),
+    ),
     (
         "/registrazioni",
         "Registrazioni",
         "nav-registrazioni",
-        &[Role::Secretariat],
+        Sees::Caller("POST /api/v1/registrations/{id}/approve"),
     ),
     (
         "/amministrazione/utenti",
         "Utenti",
         "nav-utenti",
-        &[Role::Admin],
+        Sees::Caller("GET /api/v1/users"),
     ),
     (
         "/amministrazione/registro",
         "Registro attività",
         "nav-registro",
-        &[Role::Admin],
+        Sees::Caller("GET /api/v1/audit-events"),
     ),
 ];
 
@@ -174,7 +195,11 @@ pub fn Header() -> impl IntoView {
                                 <ul class="navbar-nav">
                                     {move || SECTIONS
                                         .into_iter()
-                                        .filter(|(.., roles)| roles.is_empty() || session.has_any_role(roles))
+                                        .filter(|(.., sees)| match sees {
+                                            Sees::Everyone => true,
+                                            Sees::Caller(op) => session.may_call(op),
+                                            Sees::Roles(roles) => session.has_any_role(roles),
+                                        })
                                         .map(|(path, label, id, _)| {
                                             view! {
                                                 <li class="nav-item">

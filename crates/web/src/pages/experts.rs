@@ -19,9 +19,6 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
-/// The roles that see the directory.
-pub const STAFF: [Role; 3] = [Role::Secretariat, Role::Coordinator, Role::Expert];
-
 fn task_force_options() -> Vec<(String, String)> {
     TaskForce::ALL
         .into_iter()

@@ -25,9 +25,6 @@ use leptos_router::components::Redirect;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use wasm_bindgen::JsCast;
 
-/// Who sees the programme-wide dashboards.
-pub const PROGRAMME_STAFF: [Role; 3] = [Role::Secretariat, Role::Coordinator, Role::Admin];
-
 /// A value refused before it is sent, shown like the server's 422.
 fn invalid(detail: String) -> ApiError {
     ApiError::Problem(Box::new(affianca_domain::dto::Problem {
@@ -79,7 +76,7 @@ pub fn MonitoringHome() -> impl IntoView {
         if let Some(c) = codes.first() {
             return view! { <Redirect path=links::authority_monitoring(c.as_ref())/> }.into_any();
         }
-        if session.has_any_role(&PROGRAMME_STAFF) {
+        if session.has_any_role(affianca_domain::roles::set::OVERSIGHT) {
             return view! { <Redirect path="/monitoraggio/cruscotto"/> }.into_any();
         }
         if let Some(p) = session.observed_provinces().first() {
@@ -1075,7 +1072,7 @@ pub fn Dashboard() -> impl IntoView {
             .map_or_else(|| "Cruscotto".to_owned(), |r| r.name)
     };
     Effect::new(move |_| set_title(&format!("Cruscotto · {}", title())));
-    let is_staff = move || session.has_any_role(&PROGRAMME_STAFF);
+    let is_staff = move || session.has_any_role(affianca_domain::roles::set::OVERSIGHT);
     let toggle_href = move || {
         let mut q = format!("/monitoraggio/cruscotto?livello={}", level.get().code());
         if let Some(k) = key.get() {

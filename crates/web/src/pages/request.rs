@@ -72,7 +72,7 @@ fn RequestView(
     let id = s.id;
     let me = session.user_id();
     let assigned_to_me = request.assignees.iter().any(|a| Some(a.user_id) == me);
-    let staff = session.has_any_role(&[Role::Secretariat, Role::Coordinator, Role::Expert]);
+    let staff = session.has_any_role(affianca_domain::roles::set::STAFF);
     let can_log = assigned_to_me
         && matches!(
             s.status,
@@ -81,7 +81,7 @@ fn RequestView(
                 | RequestStatus::OnHold
                 | RequestStatus::Completed
         );
-    let authority_user = session.has_any_role(&[Role::AuthorityRep, Role::AuthorityDelegate]);
+    let authority_user = session.has_any_role(affianca_domain::roles::set::AUTHORITY);
     let may_write = !session.has_role(Role::Observer) || staff || authority_user;
     // Observers read requests but not their files.
     let may_see_files = staff || authority_user;

@@ -17,6 +17,7 @@ use affianca_domain::dto::{
     CreateSupportRequest, Procedure, ServiceLevels, SupportRequestSummary, TransitionRequest,
 };
 use affianca_domain::links;
+use affianca_domain::roles::set;
 use affianca_domain::{
     IstatCode, ProcedureCode, RequestStatus, Role, SupportKind, SupportMode, TaskForce, Urgency,
 };
@@ -25,16 +26,6 @@ use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::{use_navigate, use_query_map};
-
-/// The roles that work with requests (all but the admin).
-pub const PROGRAMME: &[Role] = &[
-    Role::AuthorityRep,
-    Role::AuthorityDelegate,
-    Role::Expert,
-    Role::Coordinator,
-    Role::Secretariat,
-    Role::Observer,
-];
 
 /// The Bootstrap Italia class of a status chip.
 pub fn status_class(s: RequestStatus) -> &'static str {
@@ -148,9 +139,8 @@ pub fn Requests() -> impl IntoView {
         let q = query.get();
         async move { api::support_requests(&q).await }
     });
-    let authority_user =
-        move || session.has_any_role(&[Role::AuthorityRep, Role::AuthorityDelegate]);
-    let triage = move || session.has_any_role(&[Role::Secretariat, Role::Coordinator]);
+    let authority_user = move || session.has_any_role(set::AUTHORITY);
+    let triage = move || session.has_any_role(set::TRIAGE);
     let expert = move || session.has_role(Role::Expert);
     let go = {
         let navigate = navigate.clone();
