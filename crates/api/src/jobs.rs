@@ -1,15 +1,13 @@
 //! Background jobs of the server. Each is safe when several server processes share one database:
 //! work is claimed row by row with a conditional update, so each item is handled exactly once.
 
-use crate::entities::{request_transition, support_request};
+use crate::app::requests::{self, Actor, Move};
+use crate::entities::support_request;
 use crate::notify::PublicUrl;
+use affianca_domain::RequestStatus;
 use affianca_domain::request::AUTO_CLOSE_DAYS;
-use affianca_domain::{RequestAction, RequestStatus};
 use chrono::{DateTime, Duration, Utc};
-use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect,
-};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
 
 /// How often the jobs look for work.
 pub const POLL: std::time::Duration = std::time::Duration::from_secs(600);
@@ -69,74 +67,35 @@ pub async fn compact_changes(
 }
 
 /// Closes the requests left `completed` for 15 days (as of `now`) without the authority's
-/// feedback; returns how many this call closed. Each request is claimed by a conditional update
-/// on its version, so two processes running this at once close (and notify) each request once.
+/// feedback; returns how many this call closed. Each close is the workflow's own move
+/// (`app::requests::transition` as the system): the state machine, the version check (two
+/// processes running this at once close and notify each request once), history and notices.
 pub async fn close_stale(
     db: &DatabaseConnection,
     base: &PublicUrl,
     now: DateTime<Utc>,
 ) -> Result<u64, sea_orm::DbErr> {
     let cutoff = now - Duration::days(AUTO_CLOSE_DAYS);
-    let due: Vec<(i64, i32)> = support_request::Entity::find()
-        .select_only()
-        .column(support_request::Column::Id)
-        .column(support_request::Column::Version)
+    let due: Vec<support_request::Model> = support_request::Entity::find()
         .filter(support_request::Column::Status.eq(RequestStatus::Completed.code()))
         .filter(support_request::Column::CompletedAt.lte(cutoff))
         .limit(500)
-        .into_tuple()
         .all(db)
         .await?;
     let mut closed = 0;
-    for (id, version) in due {
-        let txn = crate::db::begin_write(db).await?;
-        let claimed = support_request::Entity::update_many()
-            .col_expr(
-                support_request::Column::Status,
-                Expr::value(RequestStatus::Closed.code()),
-            )
-            .col_expr(support_request::Column::Version, Expr::value(version + 1))
-            .col_expr(support_request::Column::ClosedAt, Expr::value(now))
-            .col_expr(support_request::Column::UpdatedAt, Expr::value(now))
-            .filter(support_request::Column::Id.eq(id))
-            .filter(support_request::Column::Version.eq(version))
-            .filter(support_request::Column::Status.eq(RequestStatus::Completed.code()))
-            .exec(&txn)
-            .await?
-            .rows_affected
-            == 1;
-        if !claimed {
+    for current in due {
+        let id = current.id;
+        match requests::transition(db, base, Actor::System, current, Move::AutoClose, now).await {
+            Ok(_) => closed += 1,
             // Another process (or a person) got there first.
-            txn.rollback().await?;
-            continue;
+            Err(e) if matches!(e.status.as_u16(), 409 | 412) => {}
+            Err(e) => {
+                return Err(sea_orm::DbErr::Custom(format!(
+                    "closing request {id}: {}",
+                    e.detail.as_deref().unwrap_or(e.title)
+                )));
+            }
         }
-        request_transition::Entity::insert(request_transition::ActiveModel {
-            request_id: Set(id),
-            action: Set(RequestAction::AutoClose.code().to_owned()),
-            from_status: Set(Some(RequestStatus::Completed.code().to_owned())),
-            to_status: Set(RequestStatus::Closed.code().to_owned()),
-            actor_id: Set(None),
-            reason: Set(Some(format!(
-                "Nessun riscontro dell'ente entro {AUTO_CLOSE_DAYS} giorni dal completamento."
-            ))),
-            at: Set(now),
-            ..Default::default()
-        })
-        .exec_without_returning(&txn)
-        .await?;
-        if let Some(r) = support_request::Entity::find_by_id(id).one(&txn).await? {
-            crate::routes::support_requests::notify_parties(
-                &txn,
-                base,
-                &r,
-                RequestAction::AutoClose,
-                0,
-                None,
-            )
-            .await?;
-        }
-        txn.commit().await?;
-        closed += 1;
     }
     Ok(closed)
 }

@@ -2,6 +2,7 @@
 //! authentication, reference data, and the command line in `main.rs`.
 
 pub mod accounts;
+pub mod app;
 pub mod audit;
 pub mod auth;
 pub mod backup;

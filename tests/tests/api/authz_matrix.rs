@@ -124,12 +124,13 @@ impl Ctx {
     }
 }
 
-/// Of two objects made for the two roles that may act on them, the one for `role`.
-fn pick(ctx: &Ctx, role: Option<Role>, a: &str, b: &str) -> i64 {
-    if role == Some(Role::AuthorityRep) {
-        ctx.ids[b]
-    } else {
-        ctx.ids[a]
+/// Of two objects made for the two roles that may act on them, the one for `role` (a foreign
+/// caller gets the foreign object stored under `a`).
+fn pick(ctx: &Ctx, role: Option<Role>, side: Side, a: &str, b: &str) -> i64 {
+    match side {
+        Side::Foreign => ctx.foreign[a],
+        Side::Own if role == Some(Role::AuthorityRep) => ctx.ids[b],
+        Side::Own => ctx.ids[a],
     }
 }
 
@@ -434,17 +435,11 @@ fn cases() -> Vec<Case> {
             request: |ctx, role, side| {
                 Req::new(
                     Method::DELETE,
-                    match side {
-                        Side::Own => format!(
-                            "/api/v1/authorities/{}/invitations/{}",
-                            ctx.istat(role, side),
-                            pick(ctx, role, "invitation_a", "invitation_b")
-                        ),
-                        Side::Foreign => format!(
-                            "/api/v1/authorities/{FOREIGN_AUTHORITY}/invitations/{}",
-                            ctx.foreign["invitation"]
-                        ),
-                    },
+                    format!(
+                        "/api/v1/authorities/{}/invitations/{}",
+                        ctx.istat(role, side),
+                        pick(ctx, role, side, "invitation_a", "invitation_b")
+                    ),
                 )
             },
         },
@@ -462,17 +457,11 @@ fn cases() -> Vec<Case> {
             request: |ctx, role, side| {
                 Req::new(
                     Method::DELETE,
-                    match side {
-                        Side::Own => format!(
-                            "/api/v1/authorities/{}/delegates/{}",
-                            ctx.istat(role, side),
-                            pick(ctx, role, "delegate_a", "delegate_b")
-                        ),
-                        Side::Foreign => format!(
-                            "/api/v1/authorities/{FOREIGN_AUTHORITY}/delegates/{}",
-                            ctx.foreign["delegate"]
-                        ),
-                    },
+                    format!(
+                        "/api/v1/authorities/{}/delegates/{}",
+                        ctx.istat(role, side),
+                        pick(ctx, role, side, "delegate_a", "delegate_b")
+                    ),
                 )
             },
         },
@@ -1691,7 +1680,7 @@ async fn every_operation_answers_each_role_as_the_matrix_says() {
             json!({"email": "invito.milano@esempio.it"}),
         )
         .await;
-        foreign.insert("invitation", inv["id"].as_i64().unwrap());
+        foreign.insert("invitation_a", inv["id"].as_i64().unwrap());
         post(
             format!("/api/v1/authorities/{FOREIGN_AUTHORITY}/invitations"),
             sec.to_owned(),
@@ -1712,7 +1701,7 @@ async fn every_operation_answers_each_role_as_the_matrix_says() {
         assert_eq!(res.status(), 204);
         let del_mi = login("delegato.milano@esempio.it", "una password lunga").await;
         let me: Value = app.get("/api/v1/me", &del_mi).await.json().await.unwrap();
-        foreign.insert("delegate", me["user"]["id"].as_i64().unwrap());
+        foreign.insert("delegate_a", me["user"]["id"].as_i64().unwrap());
         // Registers of Brescia and Milano (a file to read, files to delete); Milano submits its
         // 2023S1 semester for the secretariat to validate.
         for (istat, token) in [("017029", sec.to_owned()), (FOREIGN_AUTHORITY, mi.clone())] {

@@ -28,3 +28,4 @@ mod scale;
 mod sessions;
 mod support_requests;
 mod users;
+mod workflow;

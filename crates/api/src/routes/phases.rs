@@ -21,6 +21,8 @@ use sea_orm::{
 };
 use std::collections::HashSet;
 
+pub use crate::app::phases::eligible_authorities;
+
 fn today() -> NaiveDate {
     Utc::now().date_naive()
 }
@@ -38,39 +40,6 @@ async fn phase_dto(db: &impl ConnectionTrait, p: phase::Model) -> Result<Phase, 
         description: p.description,
         authorities,
     })
-}
-
-/// The codes of the authorities that may ask for support today.
-pub async fn eligible_authorities(
-    db: &impl ConnectionTrait,
-) -> Result<HashSet<String>, sea_orm::DbErr> {
-    let started: Vec<i64> = phase::Entity::find()
-        .select_only()
-        .column(phase::Column::Id)
-        .filter(phase::Column::StartDate.lte(today()))
-        .into_tuple()
-        .all(db)
-        .await?;
-    let enabled: HashSet<String> = phase_authority::Entity::find()
-        .select_only()
-        .column(phase_authority::Column::AuthorityCode)
-        .filter(phase_authority::Column::PhaseId.is_in(started))
-        .into_tuple::<String>()
-        .all(db)
-        .await?
-        .into_iter()
-        .collect();
-    let approved: Vec<String> = registration::Entity::find()
-        .select_only()
-        .column(registration::Column::AuthorityCode)
-        .filter(registration::Column::Status.eq(RegistrationStatus::Approved.code()))
-        .into_tuple()
-        .all(db)
-        .await?;
-    Ok(approved
-        .into_iter()
-        .filter(|c| enabled.contains(c))
-        .collect())
 }
 
 /// The programme phases, by start date.

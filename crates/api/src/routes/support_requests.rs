@@ -8,10 +8,14 @@
 //! its task force, the experts assigned to it, observers of its province or the region. Anyone
 //! else gets 404.
 
+use crate::app::requests::{
+    self, Actor, Move, authority_users, context, coordinators, record_transition,
+    task_force_experts,
+};
+pub use crate::app::requests::{relation, status_of};
 use crate::auth::Caller;
 use crate::entities::{
-    procedure, request_assignee, request_message, request_transition, role_grant, support_request,
-    user,
+    procedure, request_assignee, request_message, request_transition, support_request, user,
 };
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, LazyBody, Query, etag, if_match};
@@ -19,20 +23,18 @@ use crate::notify::{self, Notice, PublicUrl};
 use crate::registry::{Registry, Snapshot};
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
-use affianca_domain::calendar::{Hold, due_date, rome_date};
+use affianca_domain::calendar::rome_date;
 use affianca_domain::dto::{
     Assignee, Candidate, CreateSupportRequest, FieldError, Message, NewMessage, Page, PersonRef,
     ServiceLevels, SupportRequest, SupportRequestSummary, TransitionRecord, TransitionRequest,
     UpdateSupportRequest,
 };
 use affianca_domain::links;
-use affianca_domain::request::{
-    ASSIGN_DAYS, Context, Relation, TAKE_CHARGE_DAYS, allowed_actions, next_status,
-};
+use affianca_domain::request::allowed_actions;
 use affianca_domain::text::fold_for_search;
 use affianca_domain::{
-    IstatCode, ProcedureCode, ProvinceCode, RequestAction, RequestStatus, Role, Scope, SupportKind,
-    SupportMode, TaskForce, Urgency, UserId,
+    IstatCode, ProcedureCode, ProvinceCode, RequestStatus, Role, Scope, SupportKind, SupportMode,
+    TaskForce, Urgency, UserId,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Condition, Expr, Query as SqlQuery};
@@ -111,22 +113,6 @@ fn sight(caller: &Caller) -> Condition {
     cond
 }
 
-/// How the caller stands to a request.
-pub fn relation(caller: &Caller, r: &support_request::Model) -> Relation {
-    let tf = TaskForce::parse(&r.task_force).ok();
-    Relation {
-        authority: caller.authority_codes().contains(&r.authority_code),
-        secretariat: caller.has_role(Role::Secretariat),
-        coordinator: tf.is_some_and(|tf| {
-            caller
-                .scopes_of(Role::Coordinator)
-                .any(|s| *s == Scope::TaskForce(tf))
-        }),
-        lead_expert: r.lead_expert_id == Some(caller.user_id.0),
-        system: false,
-    }
-}
-
 /// Whether the caller is programme staff (sees internal notes, later).
 pub fn is_staff(caller: &Caller) -> bool {
     caller.holds_any(affianca_domain::roles::set::STAFF)
@@ -146,10 +132,6 @@ pub async fn visible_request(
 }
 
 // ---- DTOs --------------------------------------------------------------------------------------
-
-pub fn status_of(s: &str) -> RequestStatus {
-    RequestStatus::parse(s).unwrap_or(RequestStatus::Draft)
-}
 
 /// The service levels of a request, as of `today`.
 pub fn service_levels(r: &support_request::Model, today: NaiveDate) -> ServiceLevels {
@@ -228,13 +210,6 @@ fn summary(
 
 fn today() -> NaiveDate {
     rome_date(Utc::now())
-}
-
-fn context(r: &support_request::Model, now: DateTime<Utc>) -> Context {
-    Context {
-        held_from: r.held_from.as_deref().map(status_of),
-        days_since_completed: r.completed_at.map(|c| (now - c).num_days()),
-    }
 }
 
 /// The full DTO of a request for `caller`.
@@ -520,32 +495,6 @@ pub async fn create_request(
     Ok(resp)
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn record_transition(
-    db: &impl ConnectionTrait,
-    request_id: i64,
-    action: &str,
-    from: Option<RequestStatus>,
-    to: RequestStatus,
-    actor: Option<i64>,
-    reason: Option<String>,
-    at: DateTime<Utc>,
-) -> Result<(), sea_orm::DbErr> {
-    request_transition::Entity::insert(request_transition::ActiveModel {
-        request_id: Set(request_id),
-        action: Set(action.to_owned()),
-        from_status: Set(from.map(|s| s.code().to_owned())),
-        to_status: Set(to.code().to_owned()),
-        actor_id: Set(actor),
-        reason: Set(reason),
-        at: Set(at),
-        ..Default::default()
-    })
-    .exec_without_returning(db)
-    .await?;
-    Ok(())
-}
-
 /// One request with its history, assignees and the actions the caller may take now.
 #[utoipa::path(
     tag = "support-requests",
@@ -704,84 +653,6 @@ pub async fn update_request(
 
 // ---- transitions -------------------------------------------------------------------------------
 
-fn required(errors: &mut Vec<FieldError>, field: &str, value: &str, what: &str) {
-    if value.trim().is_empty() {
-        errors.push(FieldError {
-            field: field.into(),
-            message: format!("{what} è obbligatorio"),
-        });
-    } else if value.chars().count() > 10_000 {
-        errors.push(FieldError {
-            field: field.into(),
-            message: format!("{what}: al massimo 10000 caratteri"),
-        });
-    }
-}
-
-/// The experts of a task force (users holding `expert` in its scope), active ones only.
-async fn task_force_experts(
-    db: &impl ConnectionTrait,
-    tf: &str,
-) -> Result<BTreeSet<i64>, sea_orm::DbErr> {
-    let scope = format!("task_force:{tf}");
-    let ids: Vec<i64> = role_grant::Entity::find()
-        .select_only()
-        .column(role_grant::Column::UserId)
-        .filter(role_grant::Column::Role.eq(Role::Expert.code()))
-        .filter(role_grant::Column::Scope.eq(scope))
-        .into_tuple()
-        .all(db)
-        .await?;
-    Ok(user::Entity::find()
-        .select_only()
-        .column(user::Column::Id)
-        .filter(user::Column::Id.is_in(ids))
-        .filter(user::Column::Active.eq(true))
-        .into_tuple::<i64>()
-        .all(db)
-        .await?
-        .into_iter()
-        .collect())
-}
-
-/// The users of an authority (representative and delegates).
-async fn authority_users(
-    db: &impl ConnectionTrait,
-    code: &str,
-) -> Result<Vec<i64>, sea_orm::DbErr> {
-    role_grant::Entity::find()
-        .select_only()
-        .column(role_grant::Column::UserId)
-        .filter(
-            role_grant::Column::Role
-                .is_in([Role::AuthorityRep.code(), Role::AuthorityDelegate.code()]),
-        )
-        .filter(role_grant::Column::Scope.eq(format!("authority:{code}")))
-        .distinct()
-        .into_tuple()
-        .all(db)
-        .await
-}
-
-async fn coordinators(db: &impl ConnectionTrait, tf: &str) -> Result<Vec<i64>, sea_orm::DbErr> {
-    role_grant::Entity::find()
-        .select_only()
-        .column(role_grant::Column::UserId)
-        .filter(role_grant::Column::Role.eq(Role::Coordinator.code()))
-        .filter(role_grant::Column::Scope.eq(format!("task_force:{tf}")))
-        .distinct()
-        .into_tuple()
-        .all(db)
-        .await
-}
-
-/// Whether the authority may ask for support now (approved registration, started phase).
-async fn eligible(db: &impl ConnectionTrait, code: &str) -> Result<bool, sea_orm::DbErr> {
-    Ok(crate::routes::phases::eligible_authorities(db)
-        .await?
-        .contains(code))
-}
-
 /// Move a request: one endpoint for every action of the state machine, with its data (`reason`,
 /// `lead_expert` and `others`, `report`, `rating` and `comment`). Requires `If-Match` with the
 /// request's ETag: of two concurrent moves on the same version exactly one succeeds, the other
@@ -820,302 +691,18 @@ pub async fn transition(
     if expected != "*" && expected != etag("request", current.id, current.version) {
         return Err(ApiError::precondition_failed());
     }
-    let body = body.0;
-    let action = body.action();
-    let now = Utc::now();
-    let from = status_of(&current.status);
-    let to = next_status(
-        from,
-        action,
-        relation(&caller, &current),
-        context(&current, now),
-    )
-    .map_err(|refusal| {
-        let status = match refusal {
-            affianca_domain::request::Refusal::NotYours(_) => StatusCode::FORBIDDEN,
-            _ => StatusCode::CONFLICT,
-        };
-        ApiError::new(status, refusal.code(), "Azione non consentita")
-            .detail(format!("{}.", capitalize(&refusal.to_string())))
-    })?;
-
-    // The action's data.
-    let mut errors = Vec::new();
-    let mut reason = None;
-    let mut assignees: Vec<(i64, bool)> = Vec::new();
-    match &body {
-        TransitionRequest::Reject { reason: r }
-        | TransitionRequest::Suspend { reason: r }
-        | TransitionRequest::Reopen { reason: r } => {
-            required(&mut errors, "reason", r, "il motivo");
-            reason = Some(r.trim().to_owned());
-        }
-        TransitionRequest::Withdraw { reason: r } => {
-            reason = r
-                .as_deref()
-                .map(str::trim)
-                .filter(|r| !r.is_empty())
-                .map(str::to_owned);
-        }
-        TransitionRequest::Complete { report } => {
-            required(&mut errors, "report", report, "la relazione finale");
-        }
-        TransitionRequest::Close { rating, comment } => {
-            if !(1..=5).contains(rating) {
-                errors.push(FieldError {
-                    field: "rating".into(),
-                    message: "un voto da 1 a 5".into(),
-                });
-            }
-            if comment.as_deref().is_some_and(|c| c.chars().count() > 2000) {
-                errors.push(FieldError {
-                    field: "comment".into(),
-                    message: "al massimo 2000 caratteri".into(),
-                });
-            }
-        }
-        TransitionRequest::Assign {
-            lead_expert,
-            others,
-        } => {
-            let experts = task_force_experts(db.get_ref(), &current.task_force).await?;
-            if !experts.contains(&lead_expert.0) {
-                errors.push(FieldError {
-                    field: "lead_expert".into(),
-                    message: "non è un esperto attivo della task force della richiesta".into(),
-                });
-            }
-            assignees.push((lead_expert.0, true));
-            for (i, o) in others.iter().enumerate() {
-                if o == lead_expert || assignees.iter().any(|(id, _)| *id == o.0) {
-                    errors.push(FieldError {
-                        field: format!("others[{i}]"),
-                        message: "esperto già indicato".into(),
-                    });
-                } else if !experts.contains(&o.0) {
-                    errors.push(FieldError {
-                        field: format!("others[{i}]"),
-                        message: "non è un esperto attivo della task force della richiesta".into(),
-                    });
-                } else {
-                    assignees.push((o.0, false));
-                }
-            }
-        }
-        TransitionRequest::Submit
-        | TransitionRequest::TakeCharge
-        | TransitionRequest::Start
-        | TransitionRequest::Resume => {}
-    }
-    if !errors.is_empty() {
-        return Err(ApiError::validation(errors));
-    }
-    if action == RequestAction::Submit && !eligible(db.get_ref(), &current.authority_code).await? {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "authority_not_enabled",
-            "Ente non ancora abilitato",
-        )
-        .detail("L'ente può chiedere supporto quando la sua registrazione è approvata ed è abilitato da una fase avviata del programma."));
-    }
-
-    let txn = crate::db::begin_write(&db).await?;
-    let mut update = support_request::Entity::update_many()
-        .col_expr(support_request::Column::Status, Expr::value(to.code()))
-        .col_expr(
-            support_request::Column::Version,
-            Expr::value(current.version + 1),
-        )
-        .col_expr(support_request::Column::UpdatedAt, Expr::value(now));
-    match &body {
-        TransitionRequest::Submit => {
-            let day = rome_date(now);
-            update = update
-                .col_expr(support_request::Column::SubmittedAt, Expr::value(now))
-                .col_expr(
-                    support_request::Column::TakeChargeDue,
-                    Expr::value(due_date(day, TAKE_CHARGE_DAYS, &[] as &[Hold])),
-                )
-                .col_expr(
-                    support_request::Column::AssignDue,
-                    Expr::value(due_date(day, ASSIGN_DAYS, &[] as &[Hold])),
-                );
-        }
-        TransitionRequest::TakeCharge => {
-            update = update.col_expr(support_request::Column::TakenAt, Expr::value(now));
-        }
-        TransitionRequest::Assign { lead_expert, .. } => {
-            update = update.col_expr(
-                support_request::Column::LeadExpertId,
-                Expr::value(lead_expert.0),
-            );
-            if current.assigned_at.is_none() {
-                update = update.col_expr(support_request::Column::AssignedAt, Expr::value(now));
-            }
-        }
-        TransitionRequest::Suspend { .. } => {
-            update = update.col_expr(support_request::Column::HeldFrom, Expr::value(from.code()));
-        }
-        TransitionRequest::Resume => {
-            update = update.col_expr(
-                support_request::Column::HeldFrom,
-                Expr::value(Option::<String>::None),
-            );
-        }
-        TransitionRequest::Complete { report } => {
-            update = update
-                .col_expr(support_request::Column::CompletedAt, Expr::value(now))
-                .col_expr(support_request::Column::Report, Expr::value(report.trim()));
-        }
-        TransitionRequest::Close { rating, comment } => {
-            update = update
-                .col_expr(support_request::Column::ClosedAt, Expr::value(now))
-                .col_expr(support_request::Column::Rating, Expr::value(*rating))
-                .col_expr(
-                    support_request::Column::Feedback,
-                    Expr::value(comment.as_deref().map(str::trim).filter(|c| !c.is_empty())),
-                );
-        }
-        TransitionRequest::Reopen { .. } => {
-            update = update.col_expr(
-                support_request::Column::CompletedAt,
-                Expr::value(Option::<DateTime<Utc>>::None),
-            );
-        }
-        TransitionRequest::Reject { .. }
-        | TransitionRequest::Withdraw { .. }
-        | TransitionRequest::Start => {}
-    }
-    let res = update
-        .filter(support_request::Column::Id.eq(current.id))
-        .filter(support_request::Column::Version.eq(current.version))
-        .exec(&txn)
-        .await?;
-    if res.rows_affected != 1 {
-        // Someone moved it since it was read: nothing of this move is applied.
-        txn.rollback().await?;
-        return Err(ApiError::precondition_failed());
-    }
-    if !assignees.is_empty() {
-        request_assignee::Entity::delete_many()
-            .filter(request_assignee::Column::RequestId.eq(current.id))
-            .exec(&txn)
-            .await?;
-        request_assignee::Entity::insert_many(assignees.iter().map(|(uid, lead)| {
-            request_assignee::ActiveModel {
-                request_id: Set(current.id),
-                user_id: Set(*uid),
-                lead: Set(*lead),
-            }
-        }))
-        .exec_without_returning(&txn)
-        .await?;
-    }
-    record_transition(
-        &txn,
-        current.id,
-        action.code(),
-        Some(from),
-        to,
-        Some(caller.user_id.0),
-        reason.clone(),
-        now,
+    let r = requests::transition(
+        &db,
+        &base,
+        Actor::Person(&caller),
+        current,
+        Move::Person(body.0),
+        Utc::now(),
     )
     .await?;
-    let r = support_request::Entity::find_by_id(current.id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| ApiError::not_found("La richiesta"))?;
-    notify_parties(&txn, &base, &r, action, caller.user_id.0, reason.as_deref()).await?;
     let snapshot = registry.snapshot_recent(&db).await?;
-    let dto = detail(&txn, &snapshot, &caller, r).await?;
-    txn.commit().await?;
+    let dto = detail(db.get_ref(), &snapshot, &caller, r).await?;
     Ok(respond(StatusCode::OK, &dto))
-}
-
-fn capitalize(s: &str) -> String {
-    let mut c = s.chars();
-    c.next()
-        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
-        .unwrap_or_default()
-}
-
-/// Tells the parties of a move, in the app and by e-mail (never the person who acted).
-pub async fn notify_parties(
-    db: &impl ConnectionTrait,
-    base: &PublicUrl,
-    r: &support_request::Model,
-    action: RequestAction,
-    actor: i64,
-    reason: Option<&str>,
-) -> Result<(), sea_orm::DbErr> {
-    use RequestAction as A;
-    let link = Some(links::request(r.id));
-    let subject = &r.subject;
-    let status = status_of(&r.status);
-    let mut to: BTreeSet<i64> = BTreeSet::new();
-    let authority = authority_users(db, &r.authority_code).await?;
-    match action {
-        A::Submit => {
-            to.extend(coordinators(db, &r.task_force).await?);
-            notify::role(
-                db,
-                base,
-                Role::Secretariat,
-                &Notice {
-                    kind: "request_submitted",
-                    title: format!("Nuova richiesta di supporto n. {}", r.id),
-                    body: format!("È stata inviata la richiesta «{subject}»: va presa in carico entro 5 giorni lavorativi."),
-                    link: link.clone(),
-                },
-            )
-            .await?;
-        }
-        A::Assign => {
-            to.extend(
-                request_assignee::Entity::find()
-                    .filter(request_assignee::Column::RequestId.eq(r.id))
-                    .all(db)
-                    .await?
-                    .into_iter()
-                    .map(|a| a.user_id),
-            );
-            to.extend(authority.iter().copied());
-        }
-        A::Withdraw | A::Close | A::Reopen => {
-            to.extend(r.lead_expert_id);
-            if action != A::Close {
-                to.extend(coordinators(db, &r.task_force).await?);
-            }
-        }
-        A::TakeCharge | A::Reject | A::Start | A::Suspend | A::Resume | A::Complete => {
-            to.extend(authority.iter().copied());
-        }
-        A::AutoClose => {
-            to.extend(authority.iter().copied());
-            to.extend(r.lead_expert_id);
-        }
-    }
-    to.remove(&actor);
-    let mut body = format!(
-        "La richiesta n. {} «{subject}» è ora nello stato «{}» ({}).",
-        r.id,
-        status.label(),
-        action.label().to_lowercase()
-    );
-    if let Some(reason) = reason {
-        body.push_str(&format!("\nMotivo: {reason}"));
-    }
-    let notice = Notice {
-        kind: "request_transition",
-        title: format!("Richiesta n. {}: {}", r.id, status.label().to_lowercase()),
-        body,
-        link,
-    };
-    for id in to {
-        notify::user(db, base, id, &notice).await?;
-    }
-    Ok(())
 }
 
 // ---- listing and export ------------------------------------------------------------------------

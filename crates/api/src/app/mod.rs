@@ -1,0 +1,6 @@
+//! The application layer: one service per resource, owning its transactions, history, audit and
+//! notices. HTTP handlers (`routes`) extract typed input, call a service and respond; scheduled
+//! jobs call the same services. Nothing here depends on the HTTP layer.
+
+pub mod phases;
+pub mod requests;
