@@ -159,6 +159,48 @@ async fn emailed_tokens(app: &TestApp, admin: &str, email: &str, marker: &str) -
     out
 }
 
+/// Registers `email` as the representative of `istat` (office: sindaco), logs in and uploads the
+/// signed protocol; returns the registration's id and the access token.
+async fn register_with_protocol(
+    app: &TestApp,
+    istat: &str,
+    full_name: &str,
+    email: &str,
+    password: &str,
+) -> (i64, String) {
+    let res = app
+        .post_json(
+            "/api/v1/registrations",
+            None,
+            &json!({"istat_code": istat, "full_name": full_name, "office": "sindaco", "email": email, "password": password}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let id = res.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    let token = app
+        .try_login(email, password)
+        .await
+        .json::<Value>()
+        .await
+        .unwrap()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let res = app
+        .request(
+            Method::PUT,
+            &format!("/api/v1/registrations/{id}/protocol"),
+            Some(&token),
+        )
+        .header("content-type", "application/pdf")
+        .body(affianca_tests::files::pdf("protocollo"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    (id, token)
+}
+
 type Build = fn(&Ctx, Option<Role>, Side) -> Req;
 
 /// The indicators a caller asks for: its own scope (its authority, its province, an authority it
@@ -1230,36 +1272,8 @@ async fn every_operation_answers_each_role_as_the_matrix_says() {
         ("registration", "018001", "matrix-a@esempio.it"),
         ("registration_b", "018003", "matrix-b@esempio.it"),
     ] {
-        let res = app
-            .post_json(
-                "/api/v1/registrations",
-                None,
-                &json!({"istat_code": istat, "full_name": "Matrice", "office": "sindaco", "email": email, "password": "una password lunga"}),
-            )
-            .await;
-        assert_eq!(res.status(), 201);
-        let id = res.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
-        let token = app
-            .try_login(email, "una password lunga")
-            .await
-            .json::<Value>()
-            .await
-            .unwrap()["access_token"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        let res = app
-            .request(
-                Method::PUT,
-                &format!("/api/v1/registrations/{id}/protocol"),
-                Some(&token),
-            )
-            .header("content-type", "application/pdf")
-            .body(affianca_tests::files::pdf("protocollo"))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 200);
+        let (id, _) =
+            register_with_protocol(&app, istat, "Matrice", email, "una password lunga").await;
         ids.insert(key, id);
     }
     // Invitations for Bergamo: two accepted (delegates to remove), two pending (to revoke),
@@ -1547,28 +1561,14 @@ async fn every_operation_answers_each_role_as_the_matrix_says() {
         // Milano: a representative, an expert of another task force, requests in each status the
         // cases need, a message, an attachment, an activity, a meeting, an invitation, a delegate.
         // Milano's representative registers, is approved and is enabled by the phase.
-        let reg = app
-            .post_json(
-                "/api/v1/registrations",
-                None,
-                &json!({"istat_code": FOREIGN_AUTHORITY, "full_name": "Sindaco di Milano", "office": "sindaco", "email": "sindaco.milano@esempio.it", "password": "una password qualsiasi"}),
-            )
-            .await;
-        assert_eq!(reg.status(), 201);
-        let reg = reg.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
-        let mi = login("sindaco.milano@esempio.it", "una password qualsiasi").await;
-        let res = app
-            .request(
-                Method::PUT,
-                &format!("/api/v1/registrations/{reg}/protocol"),
-                Some(&mi),
-            )
-            .header("content-type", "application/pdf")
-            .body(affianca_tests::files::pdf("protocollo"))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 200);
+        let (reg, _) = register_with_protocol(
+            &app,
+            FOREIGN_AUTHORITY,
+            "Sindaco di Milano",
+            "sindaco.milano@esempio.it",
+            "una password qualsiasi",
+        )
+        .await;
         let res = app
             .post_json(
                 &format!("/api/v1/registrations/{reg}/approve"),
