@@ -5,6 +5,7 @@ pub mod action_token;
 pub mod activity_entry;
 pub mod audit_event;
 pub mod authority;
+pub mod event;
 pub mod expert_profile;
 pub mod file_chunk;
 pub mod login_failure;

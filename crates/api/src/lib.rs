@@ -1,7 +1,6 @@
 //! The Affianca server: REST API (actix-web), database (sea-orm on SQLite or PostgreSQL),
 //! authentication, reference data, and the command line in `main.rs`.
 
-pub mod accounts;
 pub mod app;
 pub mod audit;
 pub mod auth;

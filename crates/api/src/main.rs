@@ -372,7 +372,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
             db::migrate(&conn).await?;
             seed::seed_reference(&conn).await?;
             let full_name = name.unwrap_or_else(|| email.to_string());
-            let user = seed::create_user(
+            let user = affianca_api::app::accounts::create_user(
                 &conn,
                 &email,
                 &full_name,

@@ -21,6 +21,7 @@ mod m20261126_000015_monitoring;
 mod m20261129_000001_file_chunks;
 mod m20261129_000020_sessions_and_throttles;
 mod m20261129_000030_monitoring_changes;
+mod m20261208_000001_events;
 
 pub struct Migrator;
 
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000001_file_chunks::Migration),
             Box::new(m20261129_000020_sessions_and_throttles::Migration),
             Box::new(m20261129_000030_monitoring_changes::Migration),
+            Box::new(m20261208_000001_events::Migration),
         ]
     }
 }

@@ -4,15 +4,15 @@
 //! The registry is compiled in from `data/` (ISTAT, SITUAS, CC-BY 4.0), so a fresh database is
 //! complete without any file next to the binary.
 
-use crate::auth::password;
-use crate::entities::{authority, procedure, province, role_grant, task_force, user};
+use crate::app::accounts;
+use crate::entities::{authority, procedure, province, task_force, user};
 use affianca_domain::text::fold_for_search;
 use affianca_domain::{
     AuthorityKind, Email, IstatCode, ProcedureCode, ProvinceCode, Role, RoleScope, Scope, TaskForce,
 };
 use anyhow::{Context, bail};
 use chrono::Utc;
-use sea_orm::sea_query::{ExprTrait, OnConflict};
+use sea_orm::sea_query::ExprTrait;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
 };
@@ -608,7 +608,7 @@ pub async fn seed_demo(db: &DatabaseConnection) -> anyhow::Result<()> {
         }
         let grant = RoleScope::new(role, Scope::parse(scope).map_err(anyhow::Error::msg)?)
             .map_err(anyhow::Error::msg)?;
-        let u = create_user(
+        let u = accounts::create_user(
             db,
             &email,
             name,
@@ -709,72 +709,6 @@ async fn seed_demo_phase(db: &DatabaseConnection) -> anyhow::Result<()> {
     .exec_without_returning(db)
     .await?;
     crate::monitoring::record_change(db, crate::monitoring::Changed::Phases).await?;
-    Ok(())
-}
-
-/// Creates a user with grants in one transaction; fails if the e-mail is taken.
-pub async fn create_user(
-    db: &DatabaseConnection,
-    email: &Email,
-    full_name: &str,
-    plain_password: &str,
-    grants: &[RoleScope],
-    granted_by: Option<i64>,
-) -> anyhow::Result<user::Model> {
-    let hash = password::hash_blocking(plain_password.to_owned()).await?;
-    let now = Utc::now();
-    let txn = crate::db::begin_write(db).await?;
-    let res = user::Entity::insert(user::ActiveModel {
-        email: Set(email.to_string()),
-        full_name: Set(full_name.trim().to_owned()),
-        password_hash: Set(hash),
-        active: Set(true),
-        created_at: Set(now),
-        ..Default::default()
-    })
-    .exec(&txn)
-    .await?;
-    insert_grants(&txn, res.last_insert_id, grants, granted_by).await?;
-    let model = user::Entity::find_by_id(res.last_insert_id)
-        .one(&txn)
-        .await?
-        .context("user just inserted")?;
-    txn.commit().await?;
-    Ok(model)
-}
-
-/// Adds grants to a user; a grant the user already holds is left as it is.
-pub async fn insert_grants(
-    db: &impl ConnectionTrait,
-    user_id: i64,
-    grants: &[RoleScope],
-    granted_by: Option<i64>,
-) -> Result<(), sea_orm::DbErr> {
-    if grants.is_empty() {
-        return Ok(());
-    }
-    let now = Utc::now();
-    let rows = grants.iter().map(|g| role_grant::ActiveModel {
-        user_id: Set(user_id),
-        role: Set(g.role.code().to_owned()),
-        scope: Set(g.scope.to_string()),
-        granted_at: Set(now),
-        granted_by: Set(granted_by),
-        ..Default::default()
-    });
-    role_grant::Entity::insert_many(rows)
-        .on_conflict(
-            OnConflict::columns([
-                role_grant::Column::UserId,
-                role_grant::Column::Role,
-                role_grant::Column::Scope,
-            ])
-            .do_nothing()
-            .to_owned(),
-        )
-        .try_insert()
-        .exec_without_returning(db)
-        .await?;
     Ok(())
 }
 

@@ -9,6 +9,7 @@
 pub mod audit;
 pub mod calendar;
 pub mod dto;
+pub mod events;
 pub mod ids;
 pub mod links;
 pub mod monitoring;

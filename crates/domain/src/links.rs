@@ -92,6 +92,17 @@ pub fn registration(id: i64) -> String {
     format!("/registrazioni/{id}")
 }
 
+/// The page where an invited delegate accepts with the secret of the e-mail.
+pub fn invitation(secret: &str) -> String {
+    format!("/invito/{secret}")
+}
+
+/// The page where a password is chosen with the secret of the e-mail (a reset, or an account
+/// created on someone's behalf).
+pub fn password_setup(secret: &str) -> String {
+    format!("/reimposta-password/{secret}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -101,6 +112,8 @@ mod tests {
         let istat = "016024";
         for link in [
             request(42),
+            invitation("AbC-12_x"),
+            password_setup("AbC-12_x"),
             authority(istat),
             delegates(istat),
             authority_monitoring(istat),

@@ -542,6 +542,138 @@ pub fn indicator_rows(computed: &Computed, catalog: &TermCatalog) -> Vec<Indicat
     rows
 }
 
+/// One row of a typed-in semester table, checked: the procedure (index in the catalog), its
+/// parts (averages turned into sums of days) and the legal term.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ManualCell {
+    pub procedure: u16,
+    pub parts: Parts,
+    pub max_term_days: f64,
+}
+
+/// Checks a semester table typed in by an authority without a register against the catalog
+/// `terms`: every procedure known and named once, counts from 0 to 10 million, the concluded
+/// with suspension or conference within the concluded, average durations required when files
+/// were concluded (net within gross), terms from 1 to 36,500 days (the catalog's when left out).
+/// Every error names its field (`rows[2].backlog`).
+pub fn manual_cells(
+    entry: &crate::dto::ManualEntry,
+    terms: &TermCatalog,
+) -> Result<Vec<ManualCell>, Vec<crate::dto::FieldError>> {
+    use crate::dto::FieldError;
+    let mut errors = Vec::new();
+    let mut rows = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for (i, r) in entry.rows.iter().enumerate() {
+        let f = |name: &str| format!("rows[{i}].{name}");
+        let Some(p) = terms.index_of(&r.procedure) else {
+            errors.push(FieldError {
+                field: f("procedure"),
+                message: "procedimento non presente nel catalogo".into(),
+            });
+            continue;
+        };
+        if !seen.insert(p) {
+            errors.push(FieldError {
+                field: f("procedure"),
+                message: "procedimento ripetuto".into(),
+            });
+        }
+        for (name, v) in [
+            ("started", r.started),
+            ("concluded_express", r.concluded_express),
+            (
+                "concluded_express_with_suspension",
+                r.concluded_express_with_suspension,
+            ),
+            (
+                "concluded_express_with_conference",
+                r.concluded_express_with_conference,
+            ),
+            ("concluded_silent_assent", r.concluded_silent_assent),
+            ("backlog", r.backlog),
+        ] {
+            if !(0..=10_000_000).contains(&v) {
+                errors.push(FieldError {
+                    field: f(name),
+                    message: "un numero intero da 0 in su".into(),
+                });
+            }
+        }
+        for (name, v) in [
+            (
+                "concluded_express_with_suspension",
+                r.concluded_express_with_suspension,
+            ),
+            (
+                "concluded_express_with_conference",
+                r.concluded_express_with_conference,
+            ),
+        ] {
+            if v > r.concluded_express {
+                errors.push(FieldError {
+                    field: f(name),
+                    message: "non può superare le pratiche concluse con provvedimento espresso"
+                        .into(),
+                });
+            }
+        }
+        let avg = match (r.concluded_express, r.avg_duration_days) {
+            (0, _) => 0.0,
+            (_, Some(v)) if v.is_finite() && (0.0..=36_500.0).contains(&v) => v,
+            _ => {
+                errors.push(FieldError {
+                    field: f("avg_duration_days"),
+                    message: "la durata media (giorni, da 0 in su) è obbligatoria se ci sono pratiche concluse".into(),
+                });
+                0.0
+            }
+        };
+        let net = match r.avg_net_duration_days {
+            None => avg,
+            Some(v) if v.is_finite() && v >= 0.0 && v <= avg => v,
+            Some(_) => {
+                errors.push(FieldError {
+                    field: f("avg_net_duration_days"),
+                    message: "la durata netta media va da 0 alla durata media".into(),
+                });
+                avg
+            }
+        };
+        let term = match r.max_term_days {
+            None => f64::from(terms.term(p)),
+            Some(v) if v.is_finite() && (1.0..=36_500.0).contains(&v) => v,
+            Some(_) => {
+                errors.push(FieldError {
+                    field: f("max_term_days"),
+                    message: "il termine va da 1 a 36500 giorni".into(),
+                });
+                0.0
+            }
+        };
+        let n = r.concluded_express as f64;
+        rows.push(ManualCell {
+            procedure: p,
+            parts: Parts {
+                started: r.started,
+                concluded_express: r.concluded_express,
+                concluded_express_with_suspension: r.concluded_express_with_suspension,
+                concluded_express_with_conference: r.concluded_express_with_conference,
+                concluded_silent_assent: r.concluded_silent_assent,
+                duration_days_sum: (avg * n).round() as i64,
+                net_duration_days_sum: (net * n).round() as i64,
+                backlog: r.backlog,
+            },
+            max_term_days: term,
+        });
+    }
+    if errors.is_empty() {
+        Ok(rows)
+    } else {
+        Err(errors)
+    }
+}
+
 /// Parses `2022S1` into a semester index.
 pub fn parse_sem(s: &str) -> Result<Sem, ParseError> {
     Period::parse(s).map(sem_of_period)

@@ -1805,6 +1805,63 @@ async fn every_operation_answers_each_role_as_the_matrix_says() {
         "most demo callers have a notification of their own to read: {:?}",
         ctx.notifications.keys()
     );
+    every_written_link_is_a_page_of_the_client(&app).await;
+}
+
+/// Every link the server wrote while the matrix ran (every operation, by every role: notices of
+/// requests, semesters, registrations, meetings, invitations, password links in e-mails) is a route
+/// of the client's router (`affianca_domain::links::ROUTES`).
+async fn every_written_link_is_a_page_of_the_client(app: &TestApp) {
+    use affianca_api::entities::{notification, outbox};
+    use sea_orm::EntityTrait;
+    let db = affianca_api::db::connect(&app.database.url, 2)
+        .await
+        .unwrap();
+    let mut links: Vec<String> = notification::Entity::find()
+        .all(&db)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter_map(|n| n.link)
+        .collect();
+    let notices = links.len();
+    for mail in outbox::Entity::find().all(&db).await.unwrap() {
+        for word in mail.body.split_whitespace() {
+            if let Some(rest) = word
+                .strip_prefix("http://")
+                .or_else(|| word.strip_prefix("https://"))
+            {
+                let path = rest.find('/').map_or("/", |i| &rest[i..]);
+                links.push(path.trim_end_matches(['.', ',', ')']).to_owned());
+            }
+        }
+    }
+    assert!(
+        notices >= 20,
+        "the matrix leaves notices with links: {notices}"
+    );
+    let mails = links.len() - notices;
+    assert!(mails >= 10, "the matrix leaves e-mails with links: {mails}");
+    for prefix in [
+        "/richieste/",
+        "/invito/",
+        "/reimposta-password/",
+        "/registrazioni/",
+        "/incontri/",
+    ] {
+        assert!(
+            links.iter().any(|l| l.starts_with(prefix)),
+            "no link to {prefix}… was written: the check would not cover it"
+        );
+    }
+    let broken: BTreeSet<&String> = links
+        .iter()
+        .filter(|l| !affianca_domain::links::is_route(l))
+        .collect();
+    assert!(
+        broken.is_empty(),
+        "links written by the server that are no page of the client: {broken:?}"
+    );
 }
 
 /// What a caller gets for an object of its own scope.

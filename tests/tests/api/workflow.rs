@@ -230,4 +230,245 @@ async fn the_workflow_moves_a_request_as_the_state_machine_says_without_http() {
     );
     assert_eq!(history.last().unwrap().1, None, "the system acted");
     assert_eq!(history[history.len() - 6].1, Some(rep.user_id.0));
+
+    // The event stream holds the same moves (none of the refused ones), each with its actor.
+    let stream: Vec<_> = affianca_api::app::events::of_authority(&db, "016024", 0, 1000)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter_map(|(_, e)| match e {
+            affianca_domain::events::Event::RequestTransitioned(t) if t.request_id == id => Some(t),
+            _ => None,
+        })
+        .collect();
+    let moved: Vec<(&str, Option<i64>)> = stream.iter().map(|t| (t.action.code(), t.by)).collect();
+    assert_eq!(
+        moved,
+        [
+            ("submit", Some(rep.user_id.0)),
+            ("take_charge", Some(sec.user_id.0)),
+            ("assign", Some(sec.user_id.0)),
+            ("start", Some(expert.user_id.0)),
+            ("complete", Some(expert.user_id.0)),
+            ("auto_close", None)
+        ]
+    );
+    assert_eq!(stream[0].from.code(), "draft");
+    assert_eq!(stream[5].to.code(), "closed");
+}
+
+#[tokio::test]
+async fn the_semester_workflow_moves_a_semester_and_tells_the_stream_without_http() {
+    use affianca_api::app::{events, semesters};
+    use affianca_api::audit::RequestMeta;
+    use affianca_api::entities::{authority, notification};
+    use affianca_domain::Period;
+    use affianca_domain::dto::{ManualEntry, SemesterAction, SemesterStatus, SemesterTransition};
+    use affianca_domain::events::Event;
+
+    let app = spawn_app().await;
+    let db = affianca_api::db::connect(&app.database.url, 2)
+        .await
+        .unwrap();
+    let base = PublicUrl("http://127.0.0.1".into());
+    let meta = RequestMeta {
+        ip: None,
+        request_id: None,
+    };
+    let rep = person(&db, Role::AuthorityRep).await;
+    let sec = person(&db, Role::Secretariat).await;
+    let observer = person(&db, Role::Observer).await;
+    let bergamo = authority::Entity::find_by_id("016024".to_owned())
+        .one(&db)
+        .await
+        .unwrap()
+        .unwrap();
+    // The semester running now: begun, not locked.
+    let today = Utc::now().date_naive();
+    let period = Period::containing(today);
+    let table = |backlog: i64| -> ManualEntry {
+        serde_json::from_value(json!({"rows": [{"procedure": "PDC", "started": 40,
+            "concluded_express": 10, "avg_duration_days": 30.0, "concluded_silent_assent": 2,
+            "backlog": backlog}]}))
+        .unwrap()
+    };
+    let mv = |action: &str, comment: Option<&str>| -> SemesterTransition {
+        serde_json::from_value(json!({"action": action, "comment": comment})).unwrap()
+    };
+    let kinds = |db: DatabaseConnection| async move {
+        events::of_authority(&db, "016024", 0, 100)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|(_, e)| e)
+            .collect::<Vec<Event>>()
+    };
+
+    // The observer of the province reads but may not write; a bad row names its field; nothing
+    // of either is written or told.
+    let refused = semesters::enter(&db, &base, &observer, &meta, &bergamo, period, table(5))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.status.as_u16(), 403);
+    let bad = semesters::enter(&db, &base, &rep, &meta, &bergamo, period, table(-1))
+        .await
+        .unwrap_err();
+    assert_eq!(bad.status.as_u16(), 422);
+    assert_eq!(bad.errors[0].field, "rows[0].backlog");
+    assert!(kinds(db.clone()).await.is_empty());
+
+    let s = semesters::enter(&db, &base, &rep, &meta, &bergamo, period, table(5))
+        .await
+        .unwrap();
+    assert_eq!(s.status, SemesterStatus::Draft);
+    assert_eq!(s.measurements.len(), 1);
+    assert!(s.allowed_actions.contains(&SemesterAction::Submit));
+
+    // Submitting is the authority's; validating the secretariat's.
+    let r = semesters::transition(
+        &db,
+        &base,
+        &sec,
+        &meta,
+        &bergamo,
+        period,
+        mv("submit", None),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(r.status.as_u16(), 403);
+    let r = semesters::transition(
+        &db,
+        &base,
+        &rep,
+        &meta,
+        &bergamo,
+        period,
+        mv("validate", None),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(r.status.as_u16(), 403);
+    let s = semesters::transition(
+        &db,
+        &base,
+        &rep,
+        &meta,
+        &bergamo,
+        period,
+        mv("submit", None),
+    )
+    .await
+    .unwrap();
+    assert_eq!(s.status, SemesterStatus::Submitted);
+    let again = semesters::transition(
+        &db,
+        &base,
+        &rep,
+        &meta,
+        &bergamo,
+        period,
+        mv("submit", None),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(again.status.as_u16(), 409);
+
+    // A return must say why; then back to the authority, sent again, validated.
+    let bad = semesters::transition(
+        &db,
+        &base,
+        &sec,
+        &meta,
+        &bergamo,
+        period,
+        mv("return", None),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(bad.status.as_u16(), 422);
+    assert_eq!(bad.errors[0].field, "comment");
+    let why = "Manca l'arretrato di luglio";
+    let s = semesters::transition(
+        &db,
+        &base,
+        &sec,
+        &meta,
+        &bergamo,
+        period,
+        mv("return", Some(why)),
+    )
+    .await
+    .unwrap();
+    assert_eq!(s.status, SemesterStatus::Returned);
+    assert_eq!(s.comment.as_deref(), Some(why));
+    semesters::transition(
+        &db,
+        &base,
+        &rep,
+        &meta,
+        &bergamo,
+        period,
+        mv("submit", None),
+    )
+    .await
+    .unwrap();
+    let s = semesters::transition(
+        &db,
+        &base,
+        &sec,
+        &meta,
+        &bergamo,
+        period,
+        mv("validate", None),
+    )
+    .await
+    .unwrap();
+    assert_eq!(s.status, SemesterStatus::Validated);
+    assert!(s.allowed_actions.is_empty() || !s.allowed_actions.contains(&SemesterAction::Submit));
+
+    // The stream holds each applied move once, in order, and nothing of the refused ones.
+    let stream = kinds(db.clone()).await;
+    let names: Vec<&str> = stream.iter().map(Event::kind).collect();
+    assert_eq!(
+        names,
+        [
+            "register.updated",
+            "semester.submitted",
+            "semester.returned",
+            "semester.submitted",
+            "semester.validated"
+        ]
+    );
+    match &stream[2] {
+        Event::SemesterReturned(e) => {
+            assert_eq!(e.comment.as_deref(), Some(why));
+            assert_eq!(e.by, sec.user_id.0);
+            assert_eq!(e.period, period);
+        }
+        other => panic!("not a return: {other:?}"),
+    }
+    // The stream's subscriber told the people: the secretariat of each submission, the
+    // representative of the return (with the reason) and of the validation.
+    let to = |uid: i64, kind: &'static str| {
+        let db = db.clone();
+        async move {
+            notification::Entity::find()
+                .filter(notification::Column::UserId.eq(uid))
+                .filter(notification::Column::Kind.eq(kind))
+                .all(&db)
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(to(sec.user_id.0, "semester_submitted").await.len(), 2);
+    let returned = to(rep.user_id.0, "semester_returned").await;
+    assert_eq!(returned.len(), 1);
+    assert!(returned[0].body.contains(why));
+    assert_eq!(to(rep.user_id.0, "semester_validated").await.len(), 1);
+    for n in to(rep.user_id.0, "semester_validated").await {
+        assert!(affianca_domain::links::is_route(
+            n.link.as_deref().unwrap_or("")
+        ));
+    }
 }

@@ -2,5 +2,10 @@
 //! notices. HTTP handlers (`routes`) extract typed input, call a service and respond; scheduled
 //! jobs call the same services. Nothing here depends on the HTTP layer.
 
+pub mod accounts;
+pub mod events;
 pub mod phases;
+pub mod register;
 pub mod requests;
+pub mod semesters;
+pub mod sight;

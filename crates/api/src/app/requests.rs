@@ -3,6 +3,7 @@
 //! `affianca_domain::request`, the action's data, one write transaction that applies the move only
 //! on the version that was read, its history, its assignees and the notices to the parties.
 
+use crate::app::events;
 use crate::auth::Caller;
 use crate::entities::{request_assignee, request_transition, role_grant, support_request, user};
 use crate::error::{ApiError, ApiResult};
@@ -10,6 +11,7 @@ use crate::notify::{self, Notice, PublicUrl};
 use actix_web::http::StatusCode;
 use affianca_domain::calendar::{Hold, due_date, rome_date};
 use affianca_domain::dto::{FieldError, TransitionRequest};
+use affianca_domain::events::{Event, RequestTransitioned};
 use affianca_domain::links;
 use affianca_domain::request::{
     ASSIGN_DAYS, AUTO_CLOSE_DAYS, Context, Relation, TAKE_CHARGE_DAYS, next_status,
@@ -304,9 +306,43 @@ pub async fn transition(
     } else {
         None
     };
-    notify_parties(&txn, base, &r, action, actor.user_id().unwrap_or(0), said).await?;
+    let moved = RequestTransitioned {
+        request_id: r.id,
+        authority: r.authority_code.clone(),
+        task_force: r.task_force.clone(),
+        action,
+        from,
+        to,
+        by: actor.user_id(),
+        reason: said.map(str::to_owned),
+        at: now,
+    };
+    events::emit(&txn, base, &Event::RequestTransitioned(moved)).await?;
     txn.commit().await?;
     Ok(r)
+}
+
+/// The notices of a move, to the parties (the event's subscriber).
+pub(super) async fn on_transitioned(
+    db: &impl ConnectionTrait,
+    base: &PublicUrl,
+    t: &RequestTransitioned,
+) -> Result<(), sea_orm::DbErr> {
+    let Some(r) = support_request::Entity::find_by_id(t.request_id)
+        .one(db)
+        .await?
+    else {
+        return Ok(());
+    };
+    notify_parties(
+        db,
+        base,
+        &r,
+        t.action,
+        t.by.unwrap_or(0),
+        t.reason.as_deref(),
+    )
+    .await
 }
 
 /// How the caller stands to a request.

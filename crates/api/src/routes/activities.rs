@@ -3,12 +3,13 @@
 //! entry within 30 days and delete their own; at most 24 hours per expert per day across entries.
 //! Monthly timesheets per expert come out of it, as JSON and as CSV.
 
+use crate::app::sight;
 use crate::auth::Caller;
 use crate::entities::{activity_entry, request_assignee, support_request};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, LazyBody, Query};
 use crate::registry::Registry;
-use crate::routes::support_requests::{names, person, status_of, visible_request};
+use crate::routes::support_requests::{names, person, status_of};
 use actix_web::http::header;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use affianca_domain::calendar::rome_date;
@@ -173,7 +174,7 @@ pub async fn list_activities(
     caller: Caller,
     path: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
-    let r = visible_request(db.get_ref(), &caller, path.into_inner()).await?;
+    let r = sight::request(db.get_ref(), &caller, path.into_inner()).await?;
     let rows = activity_entry::Entity::find()
         .filter(activity_entry::Column::RequestId.eq(r.id))
         .order_by_desc(activity_entry::Column::Day)
@@ -210,7 +211,7 @@ pub async fn create_activity(
     path: web::Path<i64>,
     body: LazyBody<NewActivity>,
 ) -> ApiResult<HttpResponse> {
-    let r = visible_request(db.get_ref(), &caller, path.into_inner()).await?;
+    let r = sight::request(db.get_ref(), &caller, path.into_inner()).await?;
     let assigned = request_assignee::Entity::find_by_id((r.id, caller.user_id.0))
         .one(db.get_ref())
         .await?

@@ -3,11 +3,12 @@
 //! parties who write on a request attach; whoever sees the request downloads — except observers,
 //! who see no attachments, and the authority, which does not see those of internal notes.
 
+use crate::app::sight;
 use crate::auth::Caller;
 use crate::entities::{request_assignee, request_attachment, request_message, stored_file};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Query;
-use crate::routes::support_requests::{is_staff, names, person, relation, visible_request};
+use crate::routes::support_requests::{is_staff, names, person, relation};
 use crate::storage::Storage;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
@@ -108,7 +109,7 @@ pub async fn upload_attachment(
     query: Query<AttachQuery>,
     payload: web::Payload,
 ) -> ApiResult<HttpResponse> {
-    let r = visible_request(db.get_ref(), &caller, path.into_inner()).await?;
+    let r = sight::request(db.get_ref(), &caller, path.into_inner()).await?;
     let is_assignee = request_assignee::Entity::find_by_id((r.id, caller.user_id.0))
         .one(db.get_ref())
         .await?
@@ -195,7 +196,7 @@ pub async fn list_attachments(
     caller: Caller,
     path: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
-    let r = visible_request(db.get_ref(), &caller, path.into_inner()).await?;
+    let r = sight::request(db.get_ref(), &caller, path.into_inner()).await?;
     refuse_observers(&caller)?;
     let mut select = request_attachment::Entity::find()
         .filter(request_attachment::Column::RequestId.eq(r.id))
@@ -239,7 +240,7 @@ pub async fn download_attachment(
     path: web::Path<(i64, i64)>,
 ) -> ApiResult<HttpResponse> {
     let (rid, aid) = path.into_inner();
-    let r = visible_request(db.get_ref(), &caller, rid).await?;
+    let r = sight::request(db.get_ref(), &caller, rid).await?;
     refuse_observers(&caller)?;
     let a = request_attachment::Entity::find_by_id(aid)
         .filter(request_attachment::Column::RequestId.eq(r.id))

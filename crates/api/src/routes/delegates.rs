@@ -3,6 +3,7 @@
 //! `authority_delegate`. Only the representative or the secretariat removes a delegate, which
 //! revokes their sessions at once.
 
+use crate::app::accounts;
 use crate::audit::{self, Entry, RequestMeta};
 use crate::auth::{Caller, password};
 use crate::entities::{action_token, role_grant, user};
@@ -10,7 +11,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, LazyBody};
 use crate::notify::{self, PublicUrl};
 use crate::registry::Registry;
-use crate::{seed, tokens};
+use crate::tokens;
 use actix_web::{HttpResponse, delete, get, post, put, web};
 use affianca_domain::dto::{
     AcceptInvitationRequest, ChangeRepresentativeRequest, Delegate, FieldError, Invitation,
@@ -153,7 +154,7 @@ pub async fn invite_delegate(
         },
     )
     .await?;
-    let link = format!("{}/invito/{secret}", base.0);
+    let link = format!("{}{}", base.0, links::invitation(&secret));
     notify::enqueue_email(
         &txn,
         email.as_str(),
@@ -393,7 +394,7 @@ pub async fn accept_invitation(
     };
     let grant = RoleScope::new(Role::AuthorityDelegate, Scope::Authority(code.clone()))
         .map_err(ApiError::internal)?;
-    seed::insert_grants(&txn, user_id, &[grant], t.created_by).await?;
+    accounts::insert_grants(&txn, user_id, &[grant], t.created_by).await?;
     audit::record(
         &txn,
         &meta,
@@ -557,10 +558,10 @@ pub async fn change_representative(
     let (user_id, full_name, new_account) = match existing {
         Some(u) => (u.id, u.full_name, false),
         None => {
-            let id = crate::accounts::create_with_setup_link(
+            let id = crate::app::accounts::create_with_setup_link(
                 &txn,
                 &base,
-                crate::accounts::NewAccount {
+                crate::app::accounts::NewAccount {
                     email: &req.email,
                     full_name: &name,
                     created_by: caller.user_id.0,
@@ -597,7 +598,7 @@ pub async fn change_representative(
         Scope::Authority(authority.istat_code.clone()),
     )
     .map_err(ApiError::internal)?;
-    seed::insert_grants(&txn, user_id, &[grant], Some(caller.user_id.0)).await?;
+    accounts::insert_grants(&txn, user_id, &[grant], Some(caller.user_id.0)).await?;
     if !new_account {
         notify::user(
             &txn,

@@ -2,13 +2,13 @@
 //! set their password) and appoints coordinators; experts keep their professional profile up to
 //! date; programme staff see the directory.
 
+use crate::app::accounts;
 use crate::audit::{self, Entry, RequestMeta};
 use crate::auth::Caller;
 use crate::entities::{expert_profile, role_grant, user};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, LazyBody, Query, etag, if_match};
 use crate::notify::PublicUrl;
-use crate::seed;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use affianca_domain::dto::{
@@ -130,7 +130,7 @@ async fn set_task_forces(
             scope: Scope::TaskForce(*tf),
         })
         .collect();
-    seed::insert_grants(db, user_id, &grants, Some(by)).await
+    accounts::insert_grants(db, user_id, &grants, Some(by)).await
 }
 
 /// Add an expert (secretariat): creates the account with its task forces and e-mails a link to
@@ -190,10 +190,10 @@ pub async fn create_expert(
     }
     let now = Utc::now();
     let txn = crate::db::begin_write(&db).await?;
-    let uid = crate::accounts::create_with_setup_link(
+    let uid = crate::app::accounts::create_with_setup_link(
         &txn,
         &base,
-        crate::accounts::NewAccount {
+        crate::app::accounts::NewAccount {
             email: &req.email,
             full_name: name,
             created_by: caller.user_id.0,
@@ -509,7 +509,7 @@ pub async fn appoint_coordinator(
     let grant =
         RoleScope::new(Role::Coordinator, Scope::TaskForce(tf)).map_err(ApiError::internal)?;
     let txn = crate::db::begin_write(&db).await?;
-    seed::insert_grants(&txn, uid, &[grant], Some(caller.user_id.0)).await?;
+    accounts::insert_grants(&txn, uid, &[grant], Some(caller.user_id.0)).await?;
     audit::record(
         &txn,
         &meta,

@@ -4,9 +4,9 @@
 //! Observers see their province, authority users their own authority, experts the authorities
 //! of their requests; the secretariat, coordinators and admins see everything.
 
+use crate::app::sight::Sight;
 use crate::auth::Caller;
 use crate::csv::{BOM, line, number, row, text};
-use crate::entities::{request_assignee, support_request};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Query;
 use crate::indicators::{Cube, Filter, IndicatorCache, QueryError, Ranking};
@@ -16,8 +16,8 @@ use affianca_domain::dto::{
     CompletenessRow, IndicatorLevel, IndicatorReport, RankingRow, SeriesPoint,
 };
 use affianca_domain::monitoring::parse_sem;
-use affianca_domain::{Role, Scope};
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use affianca_domain::policy::Object;
+use sea_orm::{ConnectionTrait, DatabaseConnection};
 use serde::Deserialize;
 use std::collections::HashSet;
 use utoipa::IntoParams;
@@ -122,50 +122,23 @@ async fn visible(
     caller: &Caller,
     cube: &Cube,
 ) -> ApiResult<Option<HashSet<u32>>> {
-    if caller.has_role(Role::Secretariat)
-        || caller.has_role(Role::Admin)
-        || caller.has_role(Role::Coordinator)
-        || caller
-            .scopes_of(Role::Observer)
-            .any(|s| matches!(s, Scope::Region))
-    {
+    let sight = Sight::of(caller, Object::Authority);
+    if sight.everywhere() {
         return Ok(None);
     }
-    let mut set: HashSet<u32> = caller
-        .authority_codes()
+    let assigned = sight.assigned_authorities(db).await?;
+    let mut set: HashSet<u32> = sight
+        .own()
         .iter()
+        .chain(&assigned)
         .filter_map(|c| cube.authority_index(c))
         .collect();
-    let provinces: HashSet<String> = caller
-        .scopes_of(Role::Observer)
-        .filter_map(|s| match s {
-            Scope::Province(p) => Some(p.to_string()),
-            _ => None,
-        })
-        .collect();
     for (i, a) in cube.authorities().iter().enumerate() {
-        if a.province.as_ref().is_some_and(|p| provinces.contains(p)) {
+        if a.province
+            .as_ref()
+            .is_some_and(|p| sight.provinces().contains(p.as_str()))
+        {
             set.insert(i as u32);
-        }
-    }
-    if caller.has_role(Role::Expert) {
-        let ids: Vec<i64> = request_assignee::Entity::find()
-            .filter(request_assignee::Column::UserId.eq(caller.user_id.0))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|r| r.request_id)
-            .collect();
-        if !ids.is_empty() {
-            for r in support_request::Entity::find()
-                .filter(support_request::Column::Id.is_in(ids))
-                .all(db)
-                .await?
-            {
-                if let Some(i) = cube.authority_index(&r.authority_code) {
-                    set.insert(i);
-                }
-            }
         }
     }
     Ok(Some(set))

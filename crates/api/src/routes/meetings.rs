@@ -2,6 +2,7 @@
 //! all or some of its authorities; their users confirm or decline (with how many people); the
 //! secretariat reads the attendance list (also as CSV); every meeting has an `.ics` file.
 
+use crate::app::sight::{self, Sight};
 use crate::auth::Caller;
 use crate::entities::{meeting, meeting_invitation, role_grant};
 use crate::error::{ApiError, ApiResult};
@@ -14,7 +15,8 @@ use affianca_domain::dto::{
     CreateMeetingRequest, FieldError, Meeting, MeetingInvitation, RsvpRequest,
 };
 use affianca_domain::links;
-use affianca_domain::{AuthorityKind, IstatCode, ProvinceCode, Role, Scope};
+use affianca_domain::policy::Object;
+use affianca_domain::{AuthorityKind, IstatCode, ProvinceCode, Role};
 use chrono::{Duration, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -22,37 +24,6 @@ use sea_orm::{
     QueryOrder,
 };
 use std::collections::BTreeSet;
-
-/// Programme staff and region-wide observers see every meeting, a province observer their
-/// province's; authority users see (their invitations to) the meetings their authority is invited to.
-enum Sight {
-    All,
-    Province(BTreeSet<String>),
-    Authorities(BTreeSet<String>),
-}
-
-fn sight(caller: &Caller) -> Sight {
-    if caller.has_role(Role::Secretariat)
-        || caller.has_role(Role::Coordinator)
-        || caller.has_role(Role::Expert)
-    {
-        return Sight::All;
-    }
-    let mut provinces = BTreeSet::new();
-    for g in caller.grants.iter().filter(|g| g.role == Role::Observer) {
-        match &g.scope {
-            Scope::Region => return Sight::All,
-            Scope::Province(p) => {
-                provinces.insert(p.to_string());
-            }
-            _ => {}
-        }
-    }
-    if !provinces.is_empty() {
-        return Sight::Province(provinces);
-    }
-    Sight::Authorities(caller.authority_codes())
-}
 
 async fn meeting_dto(
     db: &impl ConnectionTrait,
@@ -277,40 +248,6 @@ pub async fn create_meeting(
         .json(dto))
 }
 
-/// Whether a sight covers a meeting: `None` if not, else `Some(only)` with the authorities whose
-/// invitations the caller may see (`None` for all).
-async fn sees(
-    db: &DatabaseConnection,
-    sight: &Sight,
-    m: &meeting::Model,
-) -> Result<Option<Option<BTreeSet<String>>>, sea_orm::DbErr> {
-    Ok(match sight {
-        Sight::All => Some(None),
-        Sight::Province(p) => p.contains(&m.province).then_some(None),
-        Sight::Authorities(own) => meeting_invitation::Entity::find()
-            .filter(meeting_invitation::Column::MeetingId.eq(m.id))
-            .filter(meeting_invitation::Column::AuthorityCode.is_in(own.iter().cloned()))
-            .one(db)
-            .await?
-            .map(|_| Some(own.clone())),
-    })
-}
-
-async fn visible(
-    db: &DatabaseConnection,
-    caller: &Caller,
-    id: i64,
-) -> ApiResult<(meeting::Model, Option<BTreeSet<String>>)> {
-    let m = meeting::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or_else(|| ApiError::not_found("L'incontro"))?;
-    match sees(db, &sight(caller), &m).await? {
-        Some(only) => Ok((m, only)),
-        None => Err(ApiError::not_found("L'incontro")),
-    }
-}
-
 /// The meetings the caller may see, soonest first.
 #[utoipa::path(
     tag = "meetings",
@@ -331,10 +268,10 @@ pub async fn list_meetings(
         .order_by_asc(meeting::Column::StartsAt)
         .all(db.get_ref())
         .await?;
-    let sight = sight(&caller);
+    let sight = Sight::of(&caller, Object::Meeting);
     let mut out = Vec::new();
     for m in rows {
-        if let Some(only) = sees(&db, &sight, &m).await? {
+        if let Some(only) = sight.sees_meeting(db.get_ref(), &m).await? {
             out.push(meeting_dto(db.get_ref(), &snapshot, m, only.as_ref()).await?);
         }
     }
@@ -359,7 +296,7 @@ pub async fn get_meeting(
     caller: Caller,
     path: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
-    let (m, only) = visible(&db, &caller, path.into_inner()).await?;
+    let (m, only) = sight::meeting(db.get_ref(), &caller, path.into_inner()).await?;
     let snapshot = registry.snapshot(&db).await?;
     Ok(HttpResponse::Ok().json(meeting_dto(db.get_ref(), &snapshot, m, only.as_ref()).await?))
 }
@@ -426,7 +363,7 @@ pub async fn rsvp(
     if res.rows_affected == 0 {
         return Err(ApiError::not_found("L'invito"));
     }
-    let (m, only) = visible(&db, &caller, id).await?;
+    let (m, only) = sight::meeting(db.get_ref(), &caller, id).await?;
     let snapshot = registry.snapshot(&db).await?;
     Ok(HttpResponse::Ok().json(meeting_dto(db.get_ref(), &snapshot, m, only.as_ref()).await?))
 }
@@ -450,7 +387,7 @@ pub async fn attendance_csv(
     caller: Caller,
     path: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
-    let (m, _) = visible(&db, &caller, path.into_inner()).await?;
+    let (m, _) = sight::meeting(db.get_ref(), &caller, path.into_inner()).await?;
     let snapshot = registry.snapshot(&db).await?;
     let dto = meeting_dto(db.get_ref(), &snapshot, m, None).await?;
     let mut out = format!(
@@ -510,7 +447,7 @@ pub async fn calendar(
     caller: Caller,
     path: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
-    let (m, _) = visible(&db, &caller, path.into_inner()).await?;
+    let (m, _) = sight::meeting(db.get_ref(), &caller, path.into_inner()).await?;
     let snapshot = registry.snapshot(&db).await?;
     let province = snapshot
         .province_names

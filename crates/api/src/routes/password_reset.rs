@@ -133,8 +133,8 @@ pub async fn request_reset(
             &u.email,
             "Affianca: reimpostazione della password",
             &format!(
-                "Gentile {},\n\nè stata chiesta la reimpostazione della password del vostro account Affianca.\nPer scegliere una nuova password aprite questo link entro {RESET_MINUTES} minuti (funziona una sola volta):\n{}/reimposta-password/{secret}\n\nSe non l'avete chiesta voi, ignorate il messaggio: la password attuale resta valida.\n\n--\nAffianca — Assistenza tecnica PNRR, Regione Lombardia\nMessaggio automatico: non rispondere.\n",
-                u.full_name, base.0
+                "Gentile {},\n\nè stata chiesta la reimpostazione della password del vostro account Affianca.\nPer scegliere una nuova password aprite questo link entro {RESET_MINUTES} minuti (funziona una sola volta):\n{}{}\n\nSe non l'avete chiesta voi, ignorate il messaggio: la password attuale resta valida.\n\n--\nAffianca — Assistenza tecnica PNRR, Regione Lombardia\nMessaggio automatico: non rispondere.\n",
+                u.full_name, base.0, affianca_domain::links::password_setup(&secret)
             ),
         )
         .await?;

@@ -2,14 +2,15 @@
 //! Protocollo di Collaborazione (PDF), and the secretariat approves (granting `authority_rep`) or
 //! rejects with a reason, after which the representative may upload a corrected protocol.
 
+use crate::app::accounts;
 use crate::audit::{self, Entry, RequestMeta};
 use crate::auth::{Caller, password};
 use crate::entities::{authority, registration, stored_file, user};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, LazyBody, Query};
 use crate::notify::{self, Notice, PublicUrl};
+use crate::registry::Registry;
 use crate::storage::{FileKind, Storage};
-use crate::{registry::Registry, seed};
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use affianca_domain::dto::{
@@ -560,7 +561,7 @@ pub async fn approve_registration(
     let code = IstatCode::parse(&r.authority_code).map_err(ApiError::internal)?;
     let grant =
         RoleScope::new(Role::AuthorityRep, Scope::Authority(code)).map_err(ApiError::internal)?;
-    seed::insert_grants(&txn, r.user_id, &[grant], Some(caller.user_id.0)).await?;
+    accounts::insert_grants(&txn, r.user_id, &[grant], Some(caller.user_id.0)).await?;
     let model = registration::Entity::find_by_id(r.id)
         .one(&txn)
         .await?

@@ -13,6 +13,7 @@ use crate::app::requests::{
     task_force_experts,
 };
 pub use crate::app::requests::{relation, status_of};
+use crate::app::sight::{self, Sight};
 use crate::auth::Caller;
 use crate::entities::{
     procedure, request_assignee, request_message, request_transition, support_request, user,
@@ -30,11 +31,12 @@ use affianca_domain::dto::{
     UpdateSupportRequest,
 };
 use affianca_domain::links;
+use affianca_domain::policy::Object;
 use affianca_domain::request::allowed_actions;
 use affianca_domain::text::fold_for_search;
 use affianca_domain::{
-    IstatCode, ProcedureCode, ProvinceCode, RequestStatus, Role, Scope, SupportKind, SupportMode,
-    TaskForce, Urgency, UserId,
+    IstatCode, ProcedureCode, ProvinceCode, RequestStatus, SupportKind, SupportMode, TaskForce,
+    Urgency, UserId,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Condition, Expr, Query as SqlQuery};
@@ -46,89 +48,9 @@ use serde::Deserialize;
 use std::collections::{BTreeSet, HashMap};
 use utoipa::IntoParams;
 
-// ---- who sees what ----------------------------------------------------------------------------
-
-/// Whether the caller sees every request but drafts (the secretariat, observers of the region).
-fn sees_all(caller: &Caller) -> bool {
-    caller.has_role(Role::Secretariat)
-        || caller
-            .scopes_of(Role::Observer)
-            .any(|s| matches!(s, Scope::Region))
-}
-
-/// The SQL condition selecting the requests the caller may see.
-fn sight(caller: &Caller) -> Condition {
-    let mut staff = Condition::any();
-    let sees_all = sees_all(caller);
-    let coordinated: Vec<&'static str> = caller
-        .scopes_of(Role::Coordinator)
-        .filter_map(|s| match s {
-            Scope::TaskForce(tf) => Some(tf.code()),
-            _ => None,
-        })
-        .collect();
-    if !coordinated.is_empty() {
-        staff = staff.add(support_request::Column::TaskForce.is_in(coordinated));
-    }
-    if caller.has_role(Role::Expert) {
-        staff = staff.add(
-            support_request::Column::Id.in_subquery(
-                SqlQuery::select()
-                    .column(request_assignee::Column::RequestId)
-                    .from(request_assignee::Entity)
-                    .and_where(request_assignee::Column::UserId.eq(caller.user_id.0))
-                    .to_owned(),
-            ),
-        );
-    }
-    let mut provinces = Vec::new();
-    for s in caller.scopes_of(Role::Observer) {
-        if let Scope::Province(p) = s {
-            provinces.push(p.as_str().to_owned());
-        }
-    }
-    if !provinces.is_empty() {
-        staff = staff.add(support_request::Column::Province.is_in(provinces));
-    }
-    if sees_all {
-        staff = Condition::all();
-    }
-    // Drafts are the authority's own work: nobody else sees them.
-    let mut cond = Condition::any();
-    if sees_all || !staff.is_empty() {
-        cond = cond.add(
-            Condition::all()
-                .add(support_request::Column::Status.ne(RequestStatus::Draft.code()))
-                .add(staff),
-        );
-    }
-    let own = caller.authority_codes();
-    if !own.is_empty() {
-        cond = cond.add(support_request::Column::AuthorityCode.is_in(own));
-    }
-    if cond.is_empty() {
-        // Sees nothing.
-        cond = cond.add(support_request::Column::Id.lt(0));
-    }
-    cond
-}
-
 /// Whether the caller is programme staff (sees internal notes, later).
 pub fn is_staff(caller: &Caller) -> bool {
     caller.holds_any(affianca_domain::roles::set::STAFF)
-}
-
-/// The request, if the caller may see it (404 otherwise).
-pub async fn visible_request(
-    db: &impl ConnectionTrait,
-    caller: &Caller,
-    id: i64,
-) -> ApiResult<support_request::Model> {
-    support_request::Entity::find_by_id(id)
-        .filter(sight(caller))
-        .one(db)
-        .await?
-        .ok_or_else(|| ApiError::not_found("La richiesta"))
 }
 
 // ---- DTOs --------------------------------------------------------------------------------------
@@ -513,7 +435,7 @@ pub async fn get_request(
     caller: Caller,
     path: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
-    let r = visible_request(db.get_ref(), &caller, path.into_inner()).await?;
+    let r = sight::request(db.get_ref(), &caller, path.into_inner()).await?;
     let snapshot = registry.snapshot_recent(&db).await?;
     let dto = detail(db.get_ref(), &snapshot, &caller, r).await?;
     Ok(respond(StatusCode::OK, &dto))
@@ -547,7 +469,7 @@ pub async fn update_request(
     path: web::Path<i64>,
     body: LazyBody<UpdateSupportRequest>,
 ) -> ApiResult<HttpResponse> {
-    let current = visible_request(db.get_ref(), &caller, path.into_inner()).await?;
+    let current = sight::request(db.get_ref(), &caller, path.into_inner()).await?;
     if !relation(&caller, &current).authority {
         return Err(ApiError::forbidden(
             "Solo gli utenti dell'ente modificano le sue richieste.",
@@ -645,7 +567,7 @@ pub async fn update_request(
     if res.rows_affected != 1 {
         return Err(ApiError::precondition_failed());
     }
-    let r = visible_request(db.get_ref(), &caller, current.id).await?;
+    let r = sight::request(db.get_ref(), &caller, current.id).await?;
     let snapshot = registry.snapshot_recent(&db).await?;
     let dto = detail(db.get_ref(), &snapshot, &caller, r).await?;
     Ok(respond(StatusCode::OK, &dto))
@@ -685,7 +607,7 @@ pub async fn transition(
     path: web::Path<i64>,
     body: LazyBody<TransitionRequest>,
 ) -> ApiResult<HttpResponse> {
-    let current = visible_request(db.get_ref(), &caller, path.into_inner()).await?;
+    let current = sight::request(db.get_ref(), &caller, path.into_inner()).await?;
     let body = Body(body.parse()?);
     let expected = if_match(&req)?;
     if expected != "*" && expected != etag("request", current.id, current.version) {
@@ -1066,9 +988,10 @@ pub async fn list_requests(
     }
     let (limit, offset) = (paging.limit, paging.offset);
     let (cond, order) = filters(&q)?;
-    let unfiltered = cond.is_empty() && sees_all(&caller) && caller.authority_codes().is_empty();
+    let sight = Sight::of(&caller, Object::Request);
+    let unfiltered = cond.is_empty() && sight.sees_all_requests();
     let base = support_request::Entity::find()
-        .filter(sight(&caller))
+        .filter(sight.requests())
         .filter(cond.clone());
     use sea_orm::sea_query::ExprTrait;
     // One statement, one round trip: the page, the count of everything that matches and the lead
@@ -1083,7 +1006,7 @@ pub async fn list_requests(
                 SqlQuery::select()
                     .expr(Expr::col(sea_orm::sea_query::Asterisk).count())
                     .from(support_request::Entity)
-                    .cond_where(sight(&caller))
+                    .cond_where(sight.requests())
                     .cond_where(cond)
                     .to_owned()
                     .into(),
@@ -1282,7 +1205,7 @@ pub async fn export_requests(
     let (cond, order) = filtered?;
     let mut select = light(
         support_request::Entity::find()
-            .filter(sight(&caller))
+            .filter(Sight::of(&caller, Object::Request).requests())
             .filter(cond),
     );
     for (col, dir) in order {
@@ -1461,7 +1384,7 @@ pub async fn candidates(
     caller: Caller,
     path: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
-    let r = visible_request(db.get_ref(), &caller, path.into_inner()).await?;
+    let r = sight::request(db.get_ref(), &caller, path.into_inner()).await?;
     let rel = relation(&caller, &r);
     if !(rel.secretariat || rel.coordinator) {
         return Err(ApiError::forbidden(
@@ -1565,7 +1488,7 @@ pub async fn list_messages(
     caller: Caller,
     path: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
-    let r = visible_request(db.get_ref(), &caller, path.into_inner()).await?;
+    let r = sight::request(db.get_ref(), &caller, path.into_inner()).await?;
     let mut select = request_message::Entity::find()
         .filter(request_message::Column::RequestId.eq(r.id))
         .order_by_asc(request_message::Column::Id);
@@ -1605,7 +1528,7 @@ pub async fn get_message(
     path: web::Path<(i64, i64)>,
 ) -> ApiResult<HttpResponse> {
     let (rid, mid) = path.into_inner();
-    let r = visible_request(db.get_ref(), &caller, rid).await?;
+    let r = sight::request(db.get_ref(), &caller, rid).await?;
     let m = request_message::Entity::find_by_id(mid)
         .filter(request_message::Column::RequestId.eq(r.id))
         .one(db.get_ref())
@@ -1647,7 +1570,7 @@ pub async fn post_message(
     path: web::Path<i64>,
     body: LazyBody<NewMessage>,
 ) -> ApiResult<HttpResponse> {
-    let r = visible_request(db.get_ref(), &caller, path.into_inner()).await?;
+    let r = sight::request(db.get_ref(), &caller, path.into_inner()).await?;
     let rel = relation(&caller, &r);
     let assigned = request_assignee::Entity::find()
         .filter(request_assignee::Column::RequestId.eq(r.id))

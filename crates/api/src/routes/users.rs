@@ -1,5 +1,6 @@
 //! User accounts and role grants, managed by admins.
 
+use crate::app::accounts;
 use crate::audit::{self, Entry, RequestMeta};
 use crate::auth::{Caller, password};
 use crate::entities::{role_grant, user};
@@ -7,7 +8,6 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::Query;
 use crate::extract::{Body, LazyBody};
 use crate::routes::Paging;
-use crate::seed;
 use actix_web::http::header;
 use actix_web::{HttpResponse, delete, get, post, web};
 use affianca_domain::dto::{CreateUserRequest, FieldError, Grant, GrantRequest, Page, User};
@@ -269,7 +269,7 @@ pub async fn create_user(
             req.email
         )));
     }
-    let created = seed::create_user(
+    let created = accounts::create_user(
         &db,
         &req.email,
         name,
@@ -391,7 +391,7 @@ pub async fn add_grant(
             grant.scope
         )));
     }
-    seed::insert_grants(
+    accounts::insert_grants(
         db.get_ref(),
         id,
         std::slice::from_ref(grant),

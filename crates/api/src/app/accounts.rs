@@ -1,0 +1,141 @@
+//! Accounts and their grants: a user created with a password (by an administrator, the command
+//! line, the demo data), or on someone's behalf (an expert added by the secretariat, a new legal
+//! representative): such an account gets a password nobody knows, and its owner an e-mailed
+//! single-use link, valid 7 days, to choose one. Every grant is added by [`insert_grants`].
+
+use crate::auth::{password, random_token};
+use crate::entities::{role_grant, user};
+use crate::error::{ApiError, ApiResult};
+use crate::notify::{self, PublicUrl};
+use crate::tokens;
+use affianca_domain::{Email, RoleScope};
+use anyhow::Context;
+use chrono::{Duration, Utc};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ActiveValue::Set, ConnectionTrait, DatabaseConnection, EntityTrait};
+
+/// How long the link to set the first password works.
+pub const SETUP_LINK_DAYS: i64 = 7;
+
+/// Who to create, and what to tell them.
+#[derive(Debug)]
+pub struct NewAccount<'a> {
+    pub email: &'a Email,
+    pub full_name: &'a str,
+    pub created_by: i64,
+    /// The e-mail's subject.
+    pub subject: String,
+    /// Why they have an account, in Italian (a sentence or two).
+    pub reason: String,
+}
+
+/// Creates the account (in the caller's transaction) and queues the e-mail; returns the user id.
+pub async fn create_with_setup_link(
+    db: &impl ConnectionTrait,
+    base: &PublicUrl,
+    a: NewAccount<'_>,
+) -> ApiResult<i64> {
+    let hash = password::hash_blocking(random_token(32))
+        .await
+        .map_err(ApiError::internal)?;
+    let id = user::Entity::insert(user::ActiveModel {
+        email: Set(a.email.to_string()),
+        full_name: Set(a.full_name.to_owned()),
+        password_hash: Set(hash),
+        active: Set(true),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    })
+    .exec(db)
+    .await?
+    .last_insert_id;
+    let (secret, _) = tokens::create(
+        db,
+        tokens::NewToken {
+            purpose: tokens::PASSWORD_RESET,
+            email: a.email.as_str(),
+            user_id: Some(id),
+            authority_code: None,
+            created_by: Some(a.created_by),
+            ttl: Duration::days(SETUP_LINK_DAYS),
+        },
+    )
+    .await?;
+    notify::enqueue_email(
+        db,
+        a.email.as_str(),
+        &a.subject,
+        &format!(
+            "Gentile {},\n\n{}\nPer scegliere la password aprite questo link entro {SETUP_LINK_DAYS} giorni (funziona una sola volta):\n{}{}\n\n--\nAffianca — Assistenza tecnica PNRR, Regione Lombardia\nMessaggio automatico: non rispondere.\n",
+            a.full_name, a.reason, base.0, affianca_domain::links::password_setup(&secret)
+        ),
+    )
+    .await?;
+    Ok(id)
+}
+
+/// Creates a user with grants in one transaction; fails if the e-mail is taken.
+pub async fn create_user(
+    db: &DatabaseConnection,
+    email: &Email,
+    full_name: &str,
+    plain_password: &str,
+    grants: &[RoleScope],
+    granted_by: Option<i64>,
+) -> anyhow::Result<user::Model> {
+    let hash = password::hash_blocking(plain_password.to_owned()).await?;
+    let now = Utc::now();
+    let txn = crate::db::begin_write(db).await?;
+    let res = user::Entity::insert(user::ActiveModel {
+        email: Set(email.to_string()),
+        full_name: Set(full_name.trim().to_owned()),
+        password_hash: Set(hash),
+        active: Set(true),
+        created_at: Set(now),
+        ..Default::default()
+    })
+    .exec(&txn)
+    .await?;
+    insert_grants(&txn, res.last_insert_id, grants, granted_by).await?;
+    let model = user::Entity::find_by_id(res.last_insert_id)
+        .one(&txn)
+        .await?
+        .context("user just inserted")?;
+    txn.commit().await?;
+    Ok(model)
+}
+
+/// Adds grants to a user; a grant the user already holds is left as it is.
+pub async fn insert_grants(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+    grants: &[RoleScope],
+    granted_by: Option<i64>,
+) -> Result<(), sea_orm::DbErr> {
+    if grants.is_empty() {
+        return Ok(());
+    }
+    let now = Utc::now();
+    let rows = grants.iter().map(|g| role_grant::ActiveModel {
+        user_id: Set(user_id),
+        role: Set(g.role.code().to_owned()),
+        scope: Set(g.scope.to_string()),
+        granted_at: Set(now),
+        granted_by: Set(granted_by),
+        ..Default::default()
+    });
+    role_grant::Entity::insert_many(rows)
+        .on_conflict(
+            OnConflict::columns([
+                role_grant::Column::UserId,
+                role_grant::Column::Role,
+                role_grant::Column::Scope,
+            ])
+            .do_nothing()
+            .to_owned(),
+        )
+        .try_insert()
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
