@@ -13,7 +13,7 @@ default:
 # Build the web client and the server, then start on http://127.0.0.1:8080 with SQLite and demo data
 # (the demo accounts and a region-scale dataset: requests, activities, file registers; ~15 s the first time).
 run: web
-    cargo build --release -p affianca-api
+    cargo build --release -p affianca
     ./target/release/affianca seed-demo --scale region
     AFFIANCA_DEMO=1 ./target/release/affianca serve
 
@@ -43,11 +43,11 @@ tools:
 
 # Regenerate the committed OpenAPI document from the handlers.
 openapi:
-    cargo run -q -p affianca-api --bin affianca -- openapi > openapi/openapi.json
+    cargo run -q -p affianca --bin affianca -- openapi > openapi/openapi.json
 
 # Benchmarks (release build, SQLite, wrk on this machine); writes BENCHMARKS.md.
 bench: web
-    cargo build --release -p affianca-api
+    cargo build --release -p affianca
     bash tests/bench/run.sh
 
 # Check that the shared domain crate still builds for the browser.

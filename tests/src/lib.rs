@@ -15,7 +15,7 @@ use serde_json::Value;
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-pub use affianca_api::seed::{DEMO_PASSWORD, DEMO_USERS};
+pub use affianca_demo::{DEMO_PASSWORD, DEMO_USERS};
 
 /// The e-mail of the demo account holding `role`.
 pub fn demo_email(role: affianca_domain::Role) -> &'static str {
@@ -100,7 +100,9 @@ impl TestDatabase {
             .await
             .expect("connect");
         affianca_api::db::migrate(&db).await.expect("migrate");
-        affianca_api::seed::seed_reference(&db).await.expect("seed");
+        affianca_api::reference::seed_reference(&db)
+            .await
+            .expect("seed");
         db
     }
 }
@@ -172,7 +174,13 @@ pub async fn spawn_app_on(database: TestDatabase, extra: &[(&'static str, String
     ]);
     vars.extend(extra.iter().cloned());
     let settings = Settings::from_lookup(|k| vars.get(k).cloned()).expect("test settings");
-    let app = Application::build(&settings)
+    let db = Application::prepare(&settings)
+        .await
+        .expect("the database is ready");
+    if settings.demo {
+        affianca_demo::seed_demo(&db).await.expect("demo accounts");
+    }
+    let app = Application::build_on(&settings, db)
         .await
         .expect("the application starts");
     let port = app.port();

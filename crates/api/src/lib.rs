@@ -1,5 +1,6 @@
 //! The Affianca server: REST API (actix-web), database (sea-orm on SQLite or PostgreSQL),
-//! authentication, reference data, and the command line in `main.rs`.
+//! authentication, reference data. The `affianca` command is crate `affianca` (crates/cli); the
+//! demo and benchmark data are crate `affianca-demo` (crates/demo).
 
 pub mod app;
 pub mod audit;
@@ -20,11 +21,10 @@ pub mod migration;
 pub mod monitoring;
 pub mod notify;
 pub mod openapi;
+pub mod reference;
 pub mod register;
 pub mod registry;
 pub mod routes;
-pub mod scale;
-pub mod seed;
 pub mod startup;
 pub mod storage;
 pub mod telemetry;

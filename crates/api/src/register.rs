@@ -1,7 +1,7 @@
 //! Reading an uploaded or local file register: CSV (the domain crate's reader) or a spreadsheet
 //! (XLSX, ODS, XLS through calamine, first sheet), against the procedure catalog's legal terms.
 
-use crate::seed::DEFAULT_CATALOG;
+use crate::reference::DEFAULT_CATALOG;
 use affianca_domain::monitoring::{Engine, FileRecord, Sem, TermCatalog};
 use affianca_domain::register::{self, Limits, ReadSummary, RegisterErrors};
 use calamine::DataRef;

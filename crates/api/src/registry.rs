@@ -184,7 +184,7 @@ async fn load(db: &DatabaseConnection, version: i64) -> Result<Snapshot, sea_orm
 mod tests {
     #[test]
     fn the_province_codes_match_the_istat_list() {
-        let mut from_csv: Vec<String> = crate::seed::PROVINCES_CSV
+        let mut from_csv: Vec<String> = crate::reference::PROVINCES_CSV
             .lines()
             .skip(1)
             .filter_map(|l| l.split(',').nth(2).map(str::to_owned))

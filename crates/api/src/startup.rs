@@ -7,7 +7,7 @@ use crate::error::{ApiError, extractors};
 use crate::notify::PublicUrl;
 use crate::registry::Registry;
 use crate::storage::Storage;
-use crate::{db, openapi::ApiDoc, routes, seed, telemetry};
+use crate::{db, openapi::ApiDoc, reference, routes, telemetry};
 use actix_files::{Files, NamedFile};
 use actix_web::body::MessageBody;
 use actix_web::dev::{Server, ServiceRequest, ServiceResponse, fn_service};
@@ -44,14 +44,26 @@ pub struct Application {
 }
 
 impl Application {
-    /// Connects, migrates, seeds the reference data (and the demo accounts in demo mode), binds.
-    pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
+    /// Connects, migrates and seeds the reference data: the database [`Self::build_on`] takes
+    /// (the command line seeds the demo accounts in between, in demo mode).
+    pub async fn prepare(settings: &Settings) -> anyhow::Result<sea_orm::DatabaseConnection> {
         let db = db::connect(settings.database_url.expose(), settings.db_max_connections).await?;
         db::migrate(&db).await?;
-        seed::seed_reference(&db).await?;
-        if settings.demo {
-            seed::seed_demo(&db).await?;
-        }
+        reference::seed_reference(&db).await?;
+        Ok(db)
+    }
+
+    /// [`Self::prepare`], then [`Self::build_on`].
+    pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
+        let db = Self::prepare(settings).await?;
+        Self::build_on(settings, db).await
+    }
+
+    /// Builds the application on a prepared database and binds.
+    pub async fn build_on(
+        settings: &Settings,
+        db: sea_orm::DatabaseConnection,
+    ) -> anyhow::Result<Self> {
         let secret = load_or_create_secret(
             settings.jwt_secret.as_ref().map(|s| s.expose()),
             &settings.data_dir,

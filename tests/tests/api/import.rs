@@ -2,7 +2,7 @@
 //! losing anything.
 
 use affianca_api::entities::authority;
-use affianca_api::seed::{COMUNI_CSV, import_authorities};
+use affianca_api::reference::{COMUNI_CSV, import_authorities};
 use affianca_tests::TestDatabase;
 use sea_orm::EntityTrait;
 
@@ -80,9 +80,9 @@ async fn a_list_with_bad_rows_changes_nothing() {
 async fn seeding_twice_adds_nothing() {
     let database = TestDatabase::new().await;
     let db = database.connect_seeded().await;
-    affianca_api::seed::seed_reference(&db).await.unwrap();
-    affianca_api::seed::seed_demo(&db).await.unwrap();
-    affianca_api::seed::seed_demo(&db).await.unwrap();
+    affianca_api::reference::seed_reference(&db).await.unwrap();
+    affianca_demo::seed_demo(&db).await.unwrap();
+    affianca_demo::seed_demo(&db).await.unwrap();
     assert_eq!(
         authority::Entity::find().all(&db).await.unwrap().len(),
         1502 + 12 + 1

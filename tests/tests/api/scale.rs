@@ -1,5 +1,5 @@
 use affianca_api::entities::{activity_entry, request_transition, support_request};
-use affianca_api::scale::{Sizes, seed_region};
+use affianca_demo::scale::{Sizes, seed_region};
 use affianca_domain::request::{Context, Relation, next_status};
 use affianca_domain::{RequestAction, RequestStatus};
 use affianca_tests::TestDatabase;
@@ -12,7 +12,7 @@ use std::collections::HashMap;
 async fn the_generated_region_is_consistent() {
     let database = TestDatabase::new().await;
     let db = database.connect_seeded().await;
-    affianca_api::seed::seed_demo(&db).await.unwrap();
+    affianca_demo::seed_demo(&db).await.unwrap();
     let sizes = Sizes {
         experts: 16,
         requests: 400,
@@ -79,7 +79,7 @@ async fn the_generated_region_is_consistent() {
 #[tokio::test]
 async fn the_generated_registers_match_the_engine() {
     use affianca_api::entities::{measurement, register_file, semester_report};
-    use affianca_api::scale::seed_registers;
+    use affianca_demo::scale::seed_registers;
     use affianca_domain::monitoring::{compute, sem_of_period};
     use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter};
     let database = TestDatabase::new().await;
@@ -151,17 +151,17 @@ async fn synthetic_authorities_multiply_the_region_and_are_named_as_such() {
         .await
         .unwrap();
     assert_eq!(
-        affianca_api::scale::seed_synthetic_authorities(&db, 1)
+        affianca_demo::scale::seed_synthetic_authorities(&db, 1)
             .await
             .unwrap(),
         0
     );
-    let added = affianca_api::scale::seed_synthetic_authorities(&db, 3)
+    let added = affianca_demo::scale::seed_synthetic_authorities(&db, 3)
         .await
         .unwrap();
     assert_eq!(added as u64, 2 * real);
     assert_eq!(
-        affianca_api::scale::seed_synthetic_authorities(&db, 3)
+        affianca_demo::scale::seed_synthetic_authorities(&db, 3)
             .await
             .unwrap(),
         0
@@ -199,7 +199,7 @@ async fn every_page_of_the_list_is_the_database_order() {
     use sea_orm::{ColumnTrait, QueryFilter};
     let database = TestDatabase::new().await;
     let db = database.connect_seeded().await;
-    affianca_api::seed::seed_demo(&db).await.unwrap();
+    affianca_demo::seed_demo(&db).await.unwrap();
     let sizes = Sizes {
         experts: 8,
         requests: 300,

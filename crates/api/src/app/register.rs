@@ -10,11 +10,11 @@ use crate::entities::{authority, register_file};
 use crate::error::{ApiError, ApiResult};
 use crate::monitoring::{self as store, Catalog, Changed};
 use crate::notify::PublicUrl;
-use affianca_domain::AuditAction;
 use affianca_domain::dto::{FileWrite, RegisterFile, RegisterFileInput, RegisterImport};
 use affianca_domain::events::{Event, RegisterUpdated};
 use affianca_domain::monitoring::{FileRecord, check_file_dates, day_of_date, indicator_rows};
 use affianca_domain::register::{Limits, RegisterErrors};
+use affianca_domain::{AuditAction, Period};
 use chrono::Utc;
 use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait};
 
@@ -154,16 +154,16 @@ pub async fn import(
                 })),
         )
         .await?;
-        let changed = RegisterUpdated {
-            authority: a.istat_code.clone(),
-            how: "upload".to_owned(),
-            files_changed: (added + updated) as u64,
-            periods: summary.semesters_affected.clone(),
-            by: caller.user_id.0,
-            at: Utc::now(),
-        };
-        events::emit(&txn, base, &Event::RegisterUpdated(changed)).await?;
-        store::record_change(&txn, Changed::Authority(a.istat_code.clone())).await?;
+        changed(
+            &txn,
+            base,
+            a,
+            "upload",
+            (added + updated) as u64,
+            summary.semesters_affected.clone(),
+            caller,
+        )
+        .await?;
         txn.commit().await?;
     }
     Ok(Ok(summary))
@@ -261,16 +261,16 @@ pub async fn put_file(
         .one(&txn)
         .await?
         .ok_or_else(|| ApiError::not_found("La pratica"))?;
-    let changed = RegisterUpdated {
-        authority: a.istat_code.clone(),
-        how: "file".to_owned(),
-        files_changed: 1,
-        periods: outcome.affected.iter().copied().collect(),
-        by: caller.user_id.0,
-        at: Utc::now(),
-    };
-    events::emit(&txn, base, &Event::RegisterUpdated(changed)).await?;
-    store::record_change(&txn, Changed::Authority(a.istat_code.clone())).await?;
+    changed(
+        &txn,
+        base,
+        a,
+        "file",
+        1,
+        outcome.affected.iter().copied().collect(),
+        caller,
+    )
+    .await?;
     txn.commit().await?;
     let created = previous.is_none();
     let out = FileWrite {
@@ -325,16 +325,7 @@ pub async fn delete_file(
             .details(serde_json::json!({"file": file_code})),
     )
     .await?;
-    let changed = RegisterUpdated {
-        authority: a.istat_code.clone(),
-        how: "file_deleted".to_owned(),
-        files_changed: 1,
-        periods,
-        by: caller.user_id.0,
-        at: Utc::now(),
-    };
-    events::emit(&txn, base, &Event::RegisterUpdated(changed)).await?;
-    store::record_change(&txn, Changed::Authority(a.istat_code.clone())).await?;
+    changed(&txn, base, a, "file_deleted", 1, periods, caller).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -396,4 +387,28 @@ async fn recompute_procedure(
     )
     .await?;
     Ok(outcome)
+}
+
+/// Records in the writer's transaction that the authority's register changed (`how`: `upload`,
+/// `file`, `file_deleted`, `manual`): the change that moves the indicators, and the
+/// `register.updated` event for the stream's subscribers.
+pub(super) async fn changed(
+    txn: &impl ConnectionTrait,
+    base: &PublicUrl,
+    a: &authority::Model,
+    how: &str,
+    files_changed: u64,
+    periods: Vec<Period>,
+    caller: &Caller,
+) -> Result<(), sea_orm::DbErr> {
+    let e = Event::RegisterUpdated(RegisterUpdated {
+        authority: a.istat_code.clone(),
+        how: how.to_owned(),
+        files_changed,
+        periods,
+        by: caller.user_id.0,
+        at: Utc::now(),
+    });
+    events::emit(txn, base, &e).await?;
+    store::record_change(txn, Changed::Authority(a.istat_code.clone())).await
 }

@@ -400,16 +400,16 @@ pub async fn enter(
             .details(serde_json::json!({"period": period, "rows_changed": changed})),
     )
     .await?;
-    let updated = RegisterUpdated {
-        authority: a.istat_code.clone(),
-        how: "manual".to_owned(),
-        files_changed: changed as u64,
-        periods: vec![period],
-        by: caller.user_id.0,
-        at: Utc::now(),
-    };
-    events::emit(&txn, base, &Event::RegisterUpdated(updated)).await?;
-    store::record_change(&txn, Changed::Authority(a.istat_code.clone())).await?;
+    super::register::changed(
+        &txn,
+        base,
+        a,
+        "manual",
+        changed as u64,
+        vec![period],
+        caller,
+    )
+    .await?;
     txn.commit().await?;
     let out = reports_for(db, caller, a, acc, Some(period)).await?;
     Ok(out.into_iter().next().expect("the semester asked for"))

@@ -2,7 +2,7 @@
 
 use affianca_api::config::Settings;
 use affianca_api::startup::{Application, openapi_document};
-use affianca_api::{db, seed, telemetry};
+use affianca_api::{db, telemetry};
 use affianca_domain::{Email, Role, RoleScope, Scope};
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
@@ -286,7 +286,11 @@ async fn run(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Serve { demo } => {
             settings.demo |= demo;
-            let app = Application::build(&settings).await?;
+            let db = Application::prepare(&settings).await?;
+            if settings.demo {
+                affianca_demo::seed_demo(&db).await?;
+            }
+            let app = Application::build_on(&settings, db).await?;
             tracing::info!(address = %format!("http://{}:{}", settings.bind.ip(), app.port()), "Affianca is listening");
             if settings.demo {
                 print_demo_accounts(&settings, app.port());
@@ -301,23 +305,23 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::SeedDemo { scale, factor } => {
             let conn = db::connect(settings.database_url.expose(), 2).await?;
             db::migrate(&conn).await?;
-            seed::seed_reference(&conn).await?;
-            seed::seed_demo(&conn).await?;
+            affianca_api::reference::seed_reference(&conn).await?;
+            affianca_demo::seed_demo(&conn).await?;
             println!("reference data and demo accounts are in place");
             if scale.is_some() {
                 let started = std::time::Instant::now();
                 let r =
-                    affianca_api::scale::seed_region(&conn, affianca_api::scale::REGION).await?;
+                    affianca_demo::scale::seed_region(&conn, affianca_demo::scale::REGION).await?;
                 let started_registers = std::time::Instant::now();
                 let factor = usize::from(factor);
                 let synthetic =
-                    affianca_api::scale::seed_synthetic_authorities(&conn, factor).await?;
+                    affianca_demo::scale::seed_synthetic_authorities(&conn, factor).await?;
                 if synthetic > 0 {
                     println!("{synthetic} synthetic authorities (factor {factor})");
                 }
-                let g = affianca_api::scale::seed_registers(
+                let g = affianca_demo::scale::seed_registers(
                     &conn,
-                    affianca_api::scale::REGISTER_FILES * factor,
+                    affianca_demo::scale::REGISTER_FILES * factor,
                 )
                 .await?;
                 if g.files > 0 {
@@ -370,7 +374,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
             }
             let conn = db::connect(settings.database_url.expose(), 2).await?;
             db::migrate(&conn).await?;
-            seed::seed_reference(&conn).await?;
+            affianca_api::reference::seed_reference(&conn).await?;
             let full_name = name.unwrap_or_else(|| email.to_string());
             let user = affianca_api::app::accounts::create_user(
                 &conn,
@@ -392,8 +396,8 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 .with_context(|| format!("cannot read {}", file.display()))?;
             let conn = db::connect(settings.database_url.expose(), 2).await?;
             db::migrate(&conn).await?;
-            seed::seed_reference(&conn).await?;
-            let report = seed::import_authorities(&conn, &text).await?;
+            affianca_api::reference::seed_reference(&conn).await?;
+            let report = affianca_api::reference::import_authorities(&conn, &text).await?;
             affianca_api::audit::record(
                 &conn,
                 &affianca_api::audit::RequestMeta::default(),
@@ -434,9 +438,9 @@ fn print_demo_accounts(settings: &Settings, port: u16) {
     );
     println!(
         "  Demo accounts, all with the password {}:",
-        seed::DEMO_PASSWORD
+        affianca_demo::DEMO_PASSWORD
     );
-    for (email, _, role, scope) in seed::DEMO_USERS {
+    for (email, _, role, scope) in affianca_demo::DEMO_USERS {
         println!("    {email:<42} {:<20} {scope}", role.code());
     }
     println!();

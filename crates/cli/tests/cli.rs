@@ -129,7 +129,7 @@ fn import_authorities_reports_what_changed() {
     let dir = tempfile::tempdir().unwrap();
     let csv = dir.path().join("comuni.csv");
     let mut list =
-        affianca_api::seed::COMUNI_CSV.replace("016024,Bergamo,", "016024,Bergamo Alta,");
+        affianca_api::reference::COMUNI_CSV.replace("016024,Bergamo,", "016024,Bergamo Alta,");
     list.push_str("016999,Comune Nuovo,BG,Z998,00000000001\n");
     std::fs::write(&csv, list).unwrap();
     let out = affianca(
@@ -257,7 +257,7 @@ fn backup_and_restore_round_trip_through_the_command_line() {
             "user",
             "add",
             "--email",
-            affianca_api::seed::DEMO_USERS[0].0,
+            affianca_demo::DEMO_USERS[0].0,
             "--role",
             "admin",
             "--password-stdin",

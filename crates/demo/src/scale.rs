@@ -4,7 +4,7 @@
 //! (never more than 24 hours per expert per day) and about 10,000 messages. Deterministic (a
 //! fixed seed) and written in bulk, in one transaction.
 
-use crate::entities::{
+use affianca_api::entities::{
     activity_entry, authority, expert_profile, procedure, request_assignee, request_message,
     request_transition, role_grant, support_request, user,
 };
@@ -187,7 +187,7 @@ pub async fn seed_synthetic_authorities(
         return Ok(0);
     }
     let now = Utc::now();
-    let provinces = crate::registry::PROVINCES;
+    let provinces = affianca_api::registry::PROVINCES;
     let rows: Vec<authority::ActiveModel> = (existing + 1..=wanted)
         .map(|i| {
             let province = provinces[i % provinces.len()];
@@ -207,9 +207,9 @@ pub async fn seed_synthetic_authorities(
         })
         .collect();
     let n = rows.len();
-    let txn = crate::db::begin_write(db).await?;
+    let txn = affianca_api::db::begin_write(db).await?;
     insert_chunks(&txn, rows, 1000).await?;
-    crate::seed::bump_authorities_version(&txn).await?;
+    affianca_api::reference::bump_authorities_version(&txn).await?;
     txn.commit().await?;
     Ok(n)
 }
@@ -240,7 +240,7 @@ pub async fn seed_region(db: &DatabaseConnection, sizes: Sizes) -> anyhow::Resul
     }
     let mut rng = Rng(20_212_026);
     let now = Utc::now();
-    let hash = crate::auth::password::hash_blocking(crate::seed::DEMO_PASSWORD.to_owned()).await?;
+    let hash = affianca_api::auth::password::hash_blocking(crate::DEMO_PASSWORD.to_owned()).await?;
     let rep = user::Entity::find()
         .filter(user::Column::Email.eq("sindaco.bergamo@demo.affianca.it"))
         .one(db)
@@ -274,7 +274,7 @@ pub async fn seed_region(db: &DatabaseConnection, sizes: Sizes) -> anyhow::Resul
         .all(db)
         .await?;
 
-    let txn = crate::db::begin_write(db).await?;
+    let txn = affianca_api::db::begin_write(db).await?;
     let mut report = ScaleReport::default();
 
     // ---- experts --------------------------------------------------------------------------------
@@ -715,7 +715,7 @@ pub async fn seed_region(db: &DatabaseConnection, sizes: Sizes) -> anyhow::Resul
     insert_chunks(&txn, entries, 1000).await?;
     txn.commit().await?;
     // Servers already running apply the new data at their next query (a full reload).
-    crate::monitoring::record_change(db, crate::monitoring::Changed::Catalog).await?;
+    affianca_api::monitoring::record_change(db, affianca_api::monitoring::Changed::Catalog).await?;
     Ok(report)
 }
 
@@ -772,7 +772,7 @@ pub async fn seed_registers(
     db: &DatabaseConnection,
     files: usize,
 ) -> anyhow::Result<RegisterReport> {
-    use crate::entities::{measurement, register_file, semester_report};
+    use affianca_api::entities::{measurement, register_file, semester_report};
     use affianca_domain::dto::SemesterStatus;
     use affianca_domain::monitoring::{
         FileRecord, compute, date_of_day, days_from_civil, period_of_sem,
@@ -780,7 +780,7 @@ pub async fn seed_registers(
     if register_file::Entity::find().count(db).await? > 0 {
         return Ok(RegisterReport::default());
     }
-    let catalog = crate::monitoring::catalog(db).await?;
+    let catalog = affianca_api::monitoring::catalog(db).await?;
     let terms = &catalog.terms;
     let authorities: Vec<(String, String)> = authority::Entity::find()
         .select_only()
@@ -796,7 +796,7 @@ pub async fn seed_registers(
     let now = Utc::now();
     // Files start from 2020 (so that 2021 opens with a backlog, as real registers do) to the
     // end of the last semester ended; `files` of them start in 2021–2025.
-    let (from, to) = (2021 * 2, crate::indicators::last_ended());
+    let (from, to) = (2021 * 2, affianca_api::indicators::last_ended());
     let first_day = days_from_civil(2020, 1, 1);
     let program_start = days_from_civil(2021, 1, 1);
     let last_day = affianca_domain::monitoring::last_day_of_sem(to);
@@ -804,7 +804,7 @@ pub async fn seed_registers(
     let five_years = (days_from_civil(2026, 1, 1) - program_start) as usize;
     let per = files * span / five_years / authorities.len().max(1);
     let mut report = RegisterReport::default();
-    let txn = crate::db::begin_write(db).await?;
+    let txn = affianca_api::db::begin_write(db).await?;
     for (code, kind) in &authorities {
         let mix: &[(&str, usize)] = if kind == "comune" {
             &COMUNE_MIX
@@ -866,7 +866,7 @@ pub async fn seed_registers(
         }
         report.files += rows.len();
         insert_chunks(&txn, rows, 1000).await?;
-        // The window the server computes an authority over (crate::monitoring::window).
+        // The window the server computes an authority over (affianca_api::monitoring::window).
         let from = affianca_domain::monitoring::natural_window(&register).map_or(from, |w| w.0);
         let computed = compute(&register, terms, from, to);
         let mut cells = Vec::new();
@@ -948,6 +948,6 @@ pub async fn seed_registers(
     }
     txn.commit().await?;
     // Servers already running apply the new data at their next query (a full reload).
-    crate::monitoring::record_change(db, crate::monitoring::Changed::Catalog).await?;
+    affianca_api::monitoring::record_change(db, affianca_api::monitoring::Changed::Catalog).await?;
     Ok(report)
 }
