@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod events;
+pub mod meetings;
 pub mod phases;
 pub mod register;
 pub mod requests;

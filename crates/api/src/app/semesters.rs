@@ -16,7 +16,7 @@ use affianca_domain::dto::{
     ManualEntry, Measurement, MeasurementSource, SemesterAction, SemesterReport, SemesterStatus,
     SemesterTransition,
 };
-use affianca_domain::events::{Event, RegisterUpdated, SemesterMoved};
+use affianca_domain::events::{Event, SemesterMoved};
 use affianca_domain::links;
 use affianca_domain::monitoring::IndicatorRow;
 use affianca_domain::monitoring::ManualCell;
