@@ -214,39 +214,6 @@ pub fn allowed_methods(path: &str) -> Option<Vec<&'static str>> {
     best.map(|(_, m)| m.clone())
 }
 
-/// The first day of the programme's calendar: activities, meetings and phases before it are
-/// typing errors (0001-01-01), as are those more than [`HORIZON_YEARS`] ahead.
-pub const PROGRAMME_START: chrono::NaiveDate = chrono::NaiveDate::from_ymd_opt(2020, 1, 1).unwrap();
-pub const HORIZON_YEARS: u32 = 2;
-
-/// The latest day one may plan for: today (Rome) plus [`HORIZON_YEARS`].
-pub fn horizon() -> chrono::NaiveDate {
-    let today = affianca_domain::calendar::rome_date(chrono::Utc::now());
-    today
-        .checked_add_months(chrono::Months::new(12 * HORIZON_YEARS))
-        .unwrap_or(today)
-}
-
-/// Adds a field error when `date` is outside `earliest..=latest`.
-pub fn check_date_window(
-    field: &str,
-    date: chrono::NaiveDate,
-    earliest: chrono::NaiveDate,
-    latest: chrono::NaiveDate,
-    errors: &mut Vec<affianca_domain::dto::FieldError>,
-) {
-    if date < earliest || date > latest {
-        errors.push(affianca_domain::dto::FieldError {
-            field: field.into(),
-            message: format!(
-                "deve essere tra il {} e il {}",
-                earliest.format("%d/%m/%Y"),
-                latest.format("%d/%m/%Y")
-            ),
-        });
-    }
-}
-
 /// Validated paging parameters.
 #[derive(Debug, Clone, Copy)]
 pub struct Paging {

@@ -129,6 +129,38 @@ pub fn rome_date(t: chrono::DateTime<chrono::Utc>) -> NaiveDate {
     (t + chrono::Duration::hours(if summer { 2 } else { 1 })).date_naive()
 }
 
+/// The first day of the programme's calendar: activities, meetings and phases before it are
+/// typing errors (0001-01-01), as are those more than [`HORIZON_YEARS`] ahead.
+pub const PROGRAMME_START: NaiveDate = NaiveDate::from_ymd_opt(2020, 1, 1).unwrap();
+pub const HORIZON_YEARS: u32 = 2;
+
+/// The latest day one may plan for on `today` (Rome): [`HORIZON_YEARS`] ahead.
+pub fn horizon(today: NaiveDate) -> NaiveDate {
+    today
+        .checked_add_months(chrono::Months::new(12 * HORIZON_YEARS))
+        .unwrap_or(today)
+}
+
+/// Adds a field error when `date` is outside `earliest..=latest`.
+pub fn check_date_window(
+    field: &str,
+    date: NaiveDate,
+    earliest: NaiveDate,
+    latest: NaiveDate,
+    errors: &mut Vec<crate::dto::FieldError>,
+) {
+    if date < earliest || date > latest {
+        errors.push(crate::dto::FieldError {
+            field: field.into(),
+            message: format!(
+                "deve essere tra il {} e il {}",
+                earliest.format("%d/%m/%Y"),
+                latest.format("%d/%m/%Y")
+            ),
+        });
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -97,11 +97,11 @@ pub async fn schedule(
     req: CreateMeetingRequest,
 ) -> ApiResult<Meeting> {
     let mut errors = Vec::new();
-    crate::routes::check_date_window(
+    affianca_domain::calendar::check_date_window(
         "starts_at",
         affianca_domain::calendar::rome_date(req.starts_at),
-        crate::routes::PROGRAMME_START,
-        crate::routes::horizon(),
+        affianca_domain::calendar::PROGRAMME_START,
+        affianca_domain::calendar::horizon(affianca_domain::calendar::rome_date(Utc::now())),
         &mut errors,
     );
     if !snapshot.province_names.contains_key(req.province.as_str()) {

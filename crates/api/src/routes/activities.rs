@@ -79,10 +79,10 @@ fn check(
             message: "non può essere nel futuro".into(),
         });
     } else if let Some(d) = date {
-        crate::routes::check_date_window(
+        affianca_domain::calendar::check_date_window(
             "date",
             d,
-            crate::routes::PROGRAMME_START,
+            affianca_domain::calendar::PROGRAMME_START,
             rome_date(Utc::now()),
             errors,
         );

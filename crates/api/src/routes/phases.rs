@@ -94,11 +94,11 @@ pub async fn create_phase(
     let req = body.0;
     let name = req.name.trim();
     let mut errors = Vec::new();
-    crate::routes::check_date_window(
+    affianca_domain::calendar::check_date_window(
         "start_date",
         req.start_date,
-        crate::routes::PROGRAMME_START,
-        crate::routes::horizon(),
+        affianca_domain::calendar::PROGRAMME_START,
+        affianca_domain::calendar::horizon(affianca_domain::calendar::rome_date(Utc::now())),
         &mut errors,
     );
     if name.is_empty() || name.chars().count() > 200 {
