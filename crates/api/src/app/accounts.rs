@@ -4,7 +4,7 @@
 //! single-use link, valid 7 days, to choose one. Every grant is added by [`insert_grants`].
 
 use crate::auth::{password, random_token};
-use crate::entities::{role_grant, user};
+use crate::entities::{login_failure, role_grant, user};
 use crate::error::{ApiError, ApiResult};
 use crate::notify::{self, PublicUrl};
 use crate::tokens;
@@ -12,7 +12,10 @@ use affianca_domain::{Email, RoleScope};
 use anyhow::Context;
 use chrono::{Duration, Utc};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ActiveValue::Set, ConnectionTrait, DatabaseConnection, EntityTrait};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder,
+};
 
 /// How long the link to set the first password works.
 pub const SETUP_LINK_DAYS: i64 = 7;
@@ -137,5 +140,48 @@ pub async fn insert_grants(
         .try_insert()
         .exec_without_returning(db)
         .await?;
+    Ok(())
+}
+
+/// Failed logins allowed per account within [`LOCKOUT_WINDOW_MINUTES`].
+pub const MAX_FAILURES: u64 = 5;
+pub const LOCKOUT_WINDOW_MINUTES: i64 = 15;
+
+/// 429 when the account has had [`MAX_FAILURES`] failed password checks within the window.
+pub async fn check_lockout(db: &impl ConnectionTrait, email: &str) -> ApiResult<()> {
+    let now = Utc::now();
+    let window_start = now - Duration::minutes(LOCKOUT_WINDOW_MINUTES);
+    let recent = login_failure::Entity::find()
+        .filter(login_failure::Column::Email.eq(email))
+        .filter(login_failure::Column::At.gt(window_start));
+    if recent.clone().count(db).await? >= MAX_FAILURES {
+        let oldest = recent
+            .order_by_asc(login_failure::Column::At)
+            .one(db)
+            .await?;
+        let retry = oldest.map_or(LOCKOUT_WINDOW_MINUTES * 60, |f| {
+            (f.at + Duration::minutes(LOCKOUT_WINDOW_MINUTES) - now).num_seconds()
+        });
+        tracing::warn!("password check refused: account locked after repeated failures");
+        return Err(ApiError::too_many_requests(
+            retry.max(1) as u64,
+            format!(
+                "Troppi tentativi di accesso falliti: riprovare tra {} minuti.",
+                (retry.max(1) + 59) / 60
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Counts a failed password check for an account (known or not).
+pub async fn record_failure(db: &impl ConnectionTrait, email: &str) -> Result<(), sea_orm::DbErr> {
+    login_failure::Entity::insert(login_failure::ActiveModel {
+        email: Set(email.to_owned()),
+        at: Set(Utc::now()),
+        ..Default::default()
+    })
+    .exec_without_returning(db)
+    .await?;
     Ok(())
 }

@@ -17,6 +17,7 @@
 //! opens with the right password from an IP that has not failed within the window, so that
 //! someone who knows only an e-mail address cannot keep its owner out.
 
+use crate::app::accounts::{LOCKOUT_WINDOW_MINUTES, check_lockout, record_failure};
 use crate::audit::{self, Entry, RequestMeta};
 use crate::auth::{
     ACCESS_TOKEN_SECONDS, Caller, JwtKeys, REFRESH_TOKEN_DAYS, Sessions, password, random_token,
@@ -37,13 +38,9 @@ use chrono::{Duration, Utc};
 use futures_util::future::LocalBoxFuture;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
 };
 
-/// Failed logins allowed per account within [`LOCKOUT_WINDOW_MINUTES`].
-pub const MAX_FAILURES: u64 = 5;
-pub const LOCKOUT_WINDOW_MINUTES: i64 = 15;
 /// Failed logins from one IP within the window before each new attempt has to wait.
 pub const IP_FREE_FAILURES: u64 = 5;
 
@@ -307,45 +304,6 @@ pub async fn login(
     .await?;
     tracing::info!(user_id = user.id, "login succeeded");
     Ok(tokens_response(tokens, from_browser(&req)))
-}
-
-/// 429 when the account has had [`MAX_FAILURES`] failed password checks within the window.
-pub async fn check_lockout(db: &impl ConnectionTrait, email: &str) -> ApiResult<()> {
-    let now = Utc::now();
-    let window_start = now - Duration::minutes(LOCKOUT_WINDOW_MINUTES);
-    let recent = login_failure::Entity::find()
-        .filter(login_failure::Column::Email.eq(email))
-        .filter(login_failure::Column::At.gt(window_start));
-    if recent.clone().count(db).await? >= MAX_FAILURES {
-        let oldest = recent
-            .order_by_asc(login_failure::Column::At)
-            .one(db)
-            .await?;
-        let retry = oldest.map_or(LOCKOUT_WINDOW_MINUTES * 60, |f| {
-            (f.at + Duration::minutes(LOCKOUT_WINDOW_MINUTES) - now).num_seconds()
-        });
-        tracing::warn!("password check refused: account locked after repeated failures");
-        return Err(ApiError::too_many_requests(
-            retry.max(1) as u64,
-            format!(
-                "Troppi tentativi di accesso falliti: riprovare tra {} minuti.",
-                (retry.max(1) + 59) / 60
-            ),
-        ));
-    }
-    Ok(())
-}
-
-/// Counts a failed password check for an account (known or not).
-pub async fn record_failure(db: &impl ConnectionTrait, email: &str) -> Result<(), sea_orm::DbErr> {
-    login_failure::Entity::insert(login_failure::ActiveModel {
-        email: Set(email.to_owned()),
-        at: Set(Utc::now()),
-        ..Default::default()
-    })
-    .exec_without_returning(db)
-    .await?;
-    Ok(())
 }
 
 async fn issue_tokens(
