@@ -32,6 +32,11 @@ pub async fn run(db: DatabaseConnection, base: PublicUrl) {
                 tracing::warn!(error = %e, "compacting the monitoring change log failed; will retry")
             }
         }
+        match crate::app::events::compact(&db, Utc::now()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(removed = n, "events older than 90 days removed"),
+            Err(e) => tracing::warn!(error = %e, "compacting the event stream failed; will retry"),
+        }
     }
 }
 

@@ -395,3 +395,48 @@ async fn the_semester_workflow_moves_a_semester_and_tells_the_stream_without_htt
         ));
     }
 }
+
+#[tokio::test]
+async fn the_stream_keeps_ninety_days_and_always_its_newest_event() {
+    use affianca_api::app::events::{EVENTS_KEPT, compact, emit, of_authority};
+    use affianca_domain::events::{Event, RegisterUpdated};
+    let app = spawn_app().await;
+    let db = affianca_api::db::connect(&app.database.url, 2)
+        .await
+        .unwrap();
+    let base = PublicUrl("http://127.0.0.1".into());
+    let now = Utc::now();
+    let at = |days: i64| now - chrono::Duration::days(days);
+    let updated = |authority: &str, at| {
+        Event::RegisterUpdated(RegisterUpdated {
+            authority: authority.to_owned(),
+            how: "file".to_owned(),
+            files_changed: 1,
+            periods: Vec::new(),
+            by: 1,
+            at,
+        })
+    };
+    assert!(EVENTS_KEPT >= chrono::Duration::days(90));
+    for e in [
+        updated("016024", at(120)),
+        updated("016024", at(91)),
+        updated("016024", at(89)),
+        updated("017029", at(1)),
+    ] {
+        emit(&db, &base, &e).await.unwrap();
+    }
+    assert_eq!(compact(&db, now).await.unwrap(), 2);
+    let left = of_authority(&db, "016024", 0, 10).await.unwrap();
+    assert_eq!(left.len(), 1, "the event of 89 days ago stays");
+    assert_eq!(of_authority(&db, "017029", 0, 10).await.unwrap().len(), 1);
+    // Long after, everything is old: the newest event stays, so the sequence goes on from it.
+    let later = now + chrono::Duration::days(400);
+    assert_eq!(compact(&db, later).await.unwrap(), 1);
+    let newest = of_authority(&db, "017029", 0, 10).await.unwrap();
+    assert_eq!(newest.len(), 1);
+    emit(&db, &base, &updated("017029", later)).await.unwrap();
+    let after = of_authority(&db, "017029", newest[0].0, 10).await.unwrap();
+    assert_eq!(after.len(), 1);
+    assert!(after[0].0 > newest[0].0, "sequence numbers keep growing");
+}

@@ -68,3 +68,33 @@ pub async fn of_authority(
         })
         .collect()
 }
+
+/// How long the stream keeps an event: subscribers that read it later (webhook deliveries retried
+/// for days, an integrator's catch-up after a holiday) find it; older ones are removed.
+pub const EVENTS_KEPT: chrono::Duration = chrono::Duration::days(90);
+
+/// Removes the events older than [`EVENTS_KEPT`] (as of `now`), always keeping the newest one (so
+/// the sequence never restarts). Safe with several servers; returns how many went.
+pub async fn compact(
+    db: &impl ConnectionTrait,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<u64, DbErr> {
+    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
+    let newest: Option<i64> = event::Entity::find()
+        .select_only()
+        .column(event::Column::Seq)
+        .order_by_desc(event::Column::Seq)
+        .limit(1)
+        .into_tuple()
+        .one(db)
+        .await?;
+    let Some(newest) = newest else {
+        return Ok(0);
+    };
+    Ok(event::Entity::delete_many()
+        .filter(event::Column::OccurredAt.lt(now - EVENTS_KEPT))
+        .filter(event::Column::Seq.lt(newest))
+        .exec(db)
+        .await?
+        .rows_affected)
+}
