@@ -8,6 +8,7 @@ pub mod events;
 pub mod meetings;
 pub mod phases;
 pub mod register;
+pub mod registrations;
 pub mod requests;
 pub mod semesters;
 pub mod sight;

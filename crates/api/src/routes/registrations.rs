@@ -2,104 +2,23 @@
 //! Protocollo di Collaborazione (PDF), and the secretariat approves (granting `authority_rep`) or
 //! rejects with a reason, after which the representative may upload a corrected protocol.
 
-use crate::app::accounts;
-use crate::audit::{self, Entry, RequestMeta};
-use crate::auth::{Caller, password};
-use crate::entities::{authority, registration, stored_file, user};
-use crate::error::{ApiError, ApiResult};
+use crate::app::registrations;
+use crate::audit::RequestMeta;
+use crate::auth::Caller;
+use crate::error::ApiResult;
 use crate::extract::{Body, LazyBody, Query};
-use crate::notify::{self, Notice, PublicUrl};
+use crate::notify::PublicUrl;
 use crate::registry::Registry;
-use crate::storage::{FileKind, Storage};
-use actix_web::http::{StatusCode, header};
+use crate::storage::Storage;
+use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
-use affianca_domain::dto::{
-    CreateRegistrationRequest, FieldError, Registration, RejectRegistrationRequest, StoredFileInfo,
-};
-use affianca_domain::links;
-use affianca_domain::{
-    AuditAction, Email, IstatCode, Office, RegistrationStatus, Role, RoleScope, Scope,
-};
-use chrono::Utc;
-use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder,
-};
+use affianca_domain::dto::{CreateRegistrationRequest, Registration, RejectRegistrationRequest};
+use sea_orm::DatabaseConnection;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 /// Largest protocol accepted.
 pub const PROTOCOL_MAX_BYTES: u64 = 10 * 1024 * 1024;
-
-async fn registration_dto(
-    db: &impl ConnectionTrait,
-    r: registration::Model,
-) -> ApiResult<Registration> {
-    let a = authority::Entity::find_by_id(r.authority_code.clone())
-        .one(db)
-        .await?;
-    let u = user::Entity::find_by_id(r.user_id).one(db).await?;
-    let protocol = match r.protocol_file_id {
-        Some(id) => stored_file::Entity::find_by_id(id)
-            .one(db)
-            .await?
-            .map(|f| StoredFileInfo {
-                id: f.id,
-                size: f.size.max(0) as u64,
-                content_type: f.content_type,
-                original_name: f.original_name,
-                uploaded_at: f.uploaded_at,
-            }),
-        None => None,
-    };
-    let corrupt = || {
-        ApiError::internal(anyhow::anyhow!(
-            "registration {} has invalid stored values",
-            r.id
-        ))
-    };
-    Ok(Registration {
-        id: r.id,
-        istat_code: IstatCode::parse(&r.authority_code).map_err(|_| corrupt())?,
-        authority_name: a.map(|a| a.name).unwrap_or_default(),
-        full_name: r.full_name,
-        office: Office::parse(&r.office).map_err(|_| corrupt())?,
-        email: u
-            .and_then(|u| Email::parse(&u.email).ok())
-            .ok_or_else(corrupt)?,
-        status: RegistrationStatus::parse(&r.status).map_err(|_| corrupt())?,
-        protocol,
-        rejection_reason: r.rejection_reason,
-        created_at: r.created_at,
-        submitted_at: r.submitted_at,
-        decided_at: r.decided_at,
-    })
-}
-
-/// The registration if the caller may see it (the secretariat, or the person who registered).
-async fn visible_registration(
-    db: &DatabaseConnection,
-    caller: &Caller,
-    id: i64,
-) -> ApiResult<registration::Model> {
-    let r = registration::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or_else(|| ApiError::not_found("La registrazione"))?;
-    if caller.has_role(Role::Secretariat) || r.user_id == caller.user_id.0 {
-        Ok(r)
-    } else {
-        Err(ApiError::not_found("La registrazione"))
-    }
-}
-
-fn is_unique_violation(e: &sea_orm::DbErr) -> bool {
-    matches!(
-        e.sql_err(),
-        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
-    )
-}
 
 /// Sign up as the legal representative of an authority (no login needed).
 ///
@@ -124,125 +43,8 @@ pub async fn create_registration(
     meta: RequestMeta,
     body: Body<CreateRegistrationRequest>,
 ) -> ApiResult<HttpResponse> {
-    let req = body.0;
-    let mut errors = Vec::new();
     let snapshot = registry.snapshot(&db).await?;
-    let authority = snapshot
-        .get(req.istat_code.as_str())
-        .filter(|a| a.active)
-        .cloned();
-    match &authority {
-        None => errors.push(FieldError {
-            field: "istat_code".into(),
-            message: format!("{} non è un ente attivo del registro", req.istat_code),
-        }),
-        Some(a) => match Office::for_kind(a.kind) {
-            None => errors.push(FieldError {
-                field: "istat_code".into(),
-                message: "la Regione non si registra come ente assistito".into(),
-            }),
-            Some(expected) if expected != req.office => errors.push(FieldError {
-                field: "office".into(),
-                message: format!(
-                    "per un ente di tipo {} la carica è «{}»",
-                    a.kind.label(),
-                    expected.label()
-                ),
-            }),
-            Some(_) => {}
-        },
-    }
-    let name = req.full_name.trim();
-    if name.is_empty() || name.chars().count() > 200 {
-        errors.push(FieldError {
-            field: "full_name".into(),
-            message: "obbligatorio, al massimo 200 caratteri".into(),
-        });
-    }
-    if let Err(m) = password::check_policy(&req.password) {
-        errors.push(FieldError {
-            field: "password".into(),
-            message: m,
-        });
-    }
-    if !errors.is_empty() {
-        return Err(ApiError::validation(errors));
-    }
-    let authority = authority.expect("checked above");
-    let open = registration::Entity::find()
-        .filter(registration::Column::AuthorityCode.eq(req.istat_code.as_str()))
-        .filter(registration::Column::Status.ne(RegistrationStatus::Rejected.code()))
-        .one(db.get_ref())
-        .await?;
-    if open.is_some() {
-        return Err(ApiError::conflict(format!(
-            "{} ha già una registrazione in corso o approvata: per cambiare rappresentante contattare la Segreteria Tecnica.",
-            authority.name
-        )));
-    }
-    if user::Entity::find()
-        .filter(user::Column::Email.eq(req.email.as_str()))
-        .one(db.get_ref())
-        .await?
-        .is_some()
-    {
-        return Err(ApiError::conflict(format!(
-            "Esiste già un account con l'e-mail {}: accedere con quello.",
-            req.email
-        )));
-    }
-    let hash = password::hash_blocking(req.password.clone())
-        .await
-        .map_err(ApiError::internal)?;
-    let now = Utc::now();
-    let txn = crate::db::begin_write(&db).await?;
-    let conflict = |e: sea_orm::DbErr| {
-        if is_unique_violation(&e) {
-            ApiError::conflict("Registrazione già presente per questo ente o e-mail già in uso.")
-        } else {
-            e.into()
-        }
-    };
-    let u = user::Entity::insert(user::ActiveModel {
-        email: Set(req.email.to_string()),
-        full_name: Set(name.to_owned()),
-        password_hash: Set(hash),
-        active: Set(true),
-        created_at: Set(now),
-        ..Default::default()
-    })
-    .exec(&txn)
-    .await
-    .map_err(conflict)?;
-    let r = registration::Entity::insert(registration::ActiveModel {
-        authority_code: Set(req.istat_code.to_string()),
-        user_id: Set(u.last_insert_id),
-        full_name: Set(name.to_owned()),
-        office: Set(req.office.code().to_owned()),
-        status: Set(RegistrationStatus::AwaitingProtocol.code().to_owned()),
-        created_at: Set(now),
-        version: Set(1),
-        ..Default::default()
-    })
-    .exec(&txn)
-    .await
-    .map_err(conflict)?;
-    audit::record(
-        &txn,
-        &meta,
-        Entry::new(AuditAction::RegistrationCreated)
-            .actor(affianca_domain::UserId(u.last_insert_id))
-            .actor_email(req.email.as_str())
-            .target("registration", r.last_insert_id)
-            .details(serde_json::json!({"istat_code": req.istat_code, "office": req.office})),
-    )
-    .await?;
-    let model = registration::Entity::find_by_id(r.last_insert_id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| ApiError::not_found("La registrazione"))?;
-    let dto = registration_dto(&txn, model).await?;
-    txn.commit().await?;
+    let dto = registrations::create(db.get_ref(), &snapshot, &meta, body.0).await?;
     Ok(HttpResponse::Created()
         .insert_header((
             header::LOCATION,
@@ -276,25 +78,8 @@ pub async fn list_registrations(
     caller: Caller,
     query: Query<ListRegistrationsQuery>,
 ) -> ApiResult<HttpResponse> {
-    let mut select = registration::Entity::find();
-    if let Some(s) = query.status.as_deref().filter(|s| !s.is_empty()) {
-        let status = RegistrationStatus::parse(s)
-            .map_err(|e| ApiError::invalid_field("status", e.to_string()))?;
-        select = select.filter(registration::Column::Status.eq(status.code()));
-    }
-    if !caller.has_role(Role::Secretariat) {
-        select = select.filter(registration::Column::UserId.eq(caller.user_id.0));
-    }
-    let rows = select
-        .order_by_asc(registration::Column::SubmittedAt)
-        .order_by_asc(registration::Column::Id)
-        .all(db.get_ref())
-        .await?;
-    let mut items = Vec::with_capacity(rows.len());
-    for r in rows {
-        items.push(registration_dto(db.get_ref(), r).await?);
-    }
-    Ok(HttpResponse::Ok().json(items))
+    let status = query.status.as_deref().filter(|s| !s.is_empty());
+    Ok(HttpResponse::Ok().json(registrations::list(db.get_ref(), &caller, status).await?))
 }
 
 /// One registration (the secretariat, or the person who registered; 404 for anyone else).
@@ -314,8 +99,10 @@ pub async fn get_registration(
     caller: Caller,
     path: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
-    let r = visible_registration(&db, &caller, path.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(registration_dto(db.get_ref(), r).await?))
+    Ok(
+        HttpResponse::Ok()
+            .json(registrations::get(db.get_ref(), &caller, path.into_inner()).await?),
+    )
 }
 
 /// Upload the signed Protocollo di Collaborazione (the person who registered).
@@ -355,94 +142,22 @@ pub async fn upload_protocol(
     path: web::Path<i64>,
     payload: web::Payload,
 ) -> ApiResult<HttpResponse> {
-    let r = visible_registration(&db, &caller, path.into_inner()).await?;
-    if r.user_id != caller.user_id.0 {
-        return Err(ApiError::not_found("La registrazione"));
-    }
-    let status = RegistrationStatus::parse(&r.status).map_err(ApiError::internal)?;
-    if !status.accepts_protocol() {
-        return Err(ApiError::conflict(format!(
-            "La registrazione è «{}»: il protocollo non si può più cambiare.",
-            status.label()
-        )));
-    }
+    let r = registrations::awaiting_protocol(db.get_ref(), &caller, path.into_inner()).await?;
     let original = file_name_header(&req).unwrap_or_else(|| "protocollo.pdf".into());
     let blob = storage
         .receive_named(payload, PROTOCOL_MAX_BYTES, &original)
         .await?;
-    if blob.kind != Some(FileKind::Pdf) {
-        return Err(ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "Formato non supportato",
-        )
-        .detail("Il protocollo deve essere un file PDF."));
-    }
-    let txn = crate::db::begin_write(&db).await?;
-    let file = storage
-        .record(&txn, &blob, &original, Some(caller.user_id.0))
-        .await?;
-    let now = Utc::now();
-    let updated = registration::Entity::update_many()
-        .col_expr(registration::Column::ProtocolFileId, Expr::value(file.id))
-        .col_expr(
-            registration::Column::Status,
-            Expr::value(RegistrationStatus::Submitted.code()),
-        )
-        .col_expr(registration::Column::SubmittedAt, Expr::value(now))
-        .col_expr(registration::Column::Version, Expr::value(r.version + 1))
-        .filter(registration::Column::Id.eq(r.id))
-        .filter(registration::Column::Version.eq(r.version))
-        .exec(&txn)
-        .await
-        .map_err(|e| {
-            if is_unique_violation(&e) {
-                ApiError::conflict(
-                    "Nel frattempo l'ente ha un'altra registrazione in corso o approvata.",
-                )
-            } else {
-                e.into()
-            }
-        })?;
-    if updated.rows_affected != 1 {
-        return Err(ApiError::conflict(
-            "La registrazione è cambiata nel frattempo: ricaricarla.",
-        ));
-    }
-    let model = registration::Entity::find_by_id(r.id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| ApiError::not_found("La registrazione"))?;
-    let dto = registration_dto(&txn, model).await?;
-    audit::record(
-        &txn,
-        &meta,
-        Entry::new(AuditAction::RegistrationSubmitted)
-            .actor(caller.user_id)
-            .target("registration", r.id)
-            .details(
-                serde_json::json!({"file_id": file.id, "sha256": file.sha256, "size": file.size}),
-            ),
-    )
-    .await?;
-    notify::role(
-        &txn,
+    let dto = registrations::submit_protocol(
+        db.get_ref(),
         &base,
-        Role::Secretariat,
-        &Notice {
-            kind: "registration_submitted",
-            title: format!("Nuova registrazione: {}", dto.authority_name),
-            body: format!(
-                "{} ({}) ha caricato il Protocollo di Collaborazione per {}: la registrazione attende la vostra approvazione.",
-                dto.full_name,
-                dto.office.label(),
-                dto.authority_name
-            ),
-            link: Some(links::registration(dto.id)),
-        },
+        &storage,
+        &caller,
+        &meta,
+        r,
+        &blob,
+        &original,
     )
     .await?;
-    txn.commit().await?;
     Ok(HttpResponse::Ok().json(dto))
 }
 
@@ -465,65 +180,8 @@ pub async fn download_protocol(
     caller: Caller,
     path: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
-    let r = visible_registration(&db, &caller, path.into_inner()).await?;
-    let file_id = r
-        .protocol_file_id
-        .ok_or_else(|| ApiError::not_found("Il protocollo"))?;
-    let file = stored_file::Entity::find_by_id(file_id)
-        .one(db.get_ref())
-        .await?
-        .ok_or_else(|| ApiError::not_found("Il protocollo"))?;
-    storage
-        .download(
-            &req,
-            &file,
-            &format!("protocollo-{}-{}.pdf", r.authority_code, r.id),
-        )
-        .await
-}
-
-async fn decide(
-    r: &registration::Model,
-    to: RegistrationStatus,
-    by: i64,
-    reason: Option<&str>,
-    txn: &impl ConnectionTrait,
-) -> ApiResult<()> {
-    let now = Utc::now();
-    let updated = registration::Entity::update_many()
-        .col_expr(registration::Column::Status, Expr::value(to.code()))
-        .col_expr(registration::Column::DecidedAt, Expr::value(now))
-        .col_expr(registration::Column::DecidedBy, Expr::value(by))
-        .col_expr(
-            registration::Column::RejectionReason,
-            Expr::value(reason.map(str::to_owned)),
-        )
-        .col_expr(registration::Column::Version, Expr::value(r.version + 1))
-        .filter(registration::Column::Id.eq(r.id))
-        .filter(registration::Column::Status.eq(RegistrationStatus::Submitted.code()))
-        .filter(registration::Column::Version.eq(r.version))
-        .exec(txn)
-        .await?;
-    if updated.rows_affected != 1 {
-        return Err(ApiError::conflict(
-            "La registrazione non è (più) in valutazione.",
-        ));
-    }
-    Ok(())
-}
-
-async fn submitted(
-    db: &DatabaseConnection,
-    caller: &Caller,
-    id: i64,
-) -> ApiResult<registration::Model> {
-    let r = visible_registration(db, caller, id).await?;
-    if r.status != RegistrationStatus::Submitted.code() {
-        return Err(ApiError::conflict(
-            "La registrazione non è in valutazione: si decide solo dopo il caricamento del protocollo.",
-        ));
-    }
-    Ok(r)
+    let (file, name) = registrations::protocol(db.get_ref(), &caller, path.into_inner()).await?;
+    storage.download(&req, &file, &name).await
 }
 
 /// Approve a submitted registration (secretariat): the representative gets `authority_rep`.
@@ -548,51 +206,15 @@ pub async fn approve_registration(
     meta: RequestMeta,
     path: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
-    let r = submitted(&db, &caller, path.into_inner()).await?;
-    let txn = crate::db::begin_write(&db).await?;
-    decide(
-        &r,
-        RegistrationStatus::Approved,
-        caller.user_id.0,
-        None,
-        &txn,
-    )
-    .await?;
-    let code = IstatCode::parse(&r.authority_code).map_err(ApiError::internal)?;
-    let grant =
-        RoleScope::new(Role::AuthorityRep, Scope::Authority(code)).map_err(ApiError::internal)?;
-    accounts::insert_grants(&txn, r.user_id, &[grant], Some(caller.user_id.0)).await?;
-    let model = registration::Entity::find_by_id(r.id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| ApiError::not_found("La registrazione"))?;
-    let dto = registration_dto(&txn, model).await?;
-    audit::record(
-        &txn,
-        &meta,
-        Entry::new(AuditAction::RegistrationApproved)
-            .actor(caller.user_id)
-            .target("registration", r.id),
-    )
-    .await?;
-    notify::user(
-        &txn,
+    let dto = registrations::approve(
+        db.get_ref(),
+        &sessions,
         &base,
-        r.user_id,
-        &Notice {
-            kind: "registration_approved",
-            title: "Registrazione approvata".into(),
-            body: format!(
-                "La registrazione di {} al programma di assistenza tecnica è stata approvata. Ora potete invitare i delegati e chiedere il supporto degli esperti.",
-                dto.authority_name
-            ),
-            link: Some(links::registration(dto.id)),
-        },
+        &caller,
+        &meta,
+        path.into_inner(),
     )
     .await?;
-    txn.commit().await?;
-    // The new representative's grant works at once.
-    sessions.forget([r.user_id]);
     Ok(HttpResponse::Ok().json(dto))
 }
 
@@ -624,53 +246,15 @@ pub async fn reject_registration(
     body: LazyBody<RejectRegistrationRequest>,
 ) -> ApiResult<HttpResponse> {
     let body = Body(body.parse()?);
-    let reason = body.0.reason.trim().to_owned();
-    if reason.is_empty() || reason.chars().count() > 2000 {
-        return Err(ApiError::invalid_field(
-            "reason",
-            "obbligatorio, al massimo 2000 caratteri",
-        ));
-    }
-    let r = submitted(&db, &caller, path.into_inner()).await?;
-    let txn = crate::db::begin_write(&db).await?;
-    decide(
-        &r,
-        RegistrationStatus::Rejected,
-        caller.user_id.0,
-        Some(&reason),
-        &txn,
-    )
-    .await?;
-    let model = registration::Entity::find_by_id(r.id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| ApiError::not_found("La registrazione"))?;
-    let dto = registration_dto(&txn, model).await?;
-    audit::record(
-        &txn,
-        &meta,
-        Entry::new(AuditAction::RegistrationRejected)
-            .actor(caller.user_id)
-            .target("registration", r.id)
-            .details(serde_json::json!({"reason": reason})),
-    )
-    .await?;
-    notify::user(
-        &txn,
+    let dto = registrations::reject(
+        db.get_ref(),
         &base,
-        r.user_id,
-        &Notice {
-            kind: "registration_rejected",
-            title: "Registrazione da correggere".into(),
-            body: format!(
-                "La Segreteria Tecnica non ha approvato la registrazione di {}. Motivo: {reason}\nCaricare un protocollo corretto per inviarla di nuovo.",
-                dto.authority_name
-            ),
-            link: Some(links::registration(dto.id)),
-        },
+        &caller,
+        &meta,
+        path.into_inner(),
+        body.0.reason,
     )
     .await?;
-    txn.commit().await?;
     Ok(HttpResponse::Ok().json(dto))
 }
 
