@@ -12,3 +12,4 @@ pub mod registrations;
 pub mod requests;
 pub mod semesters;
 pub mod sight;
+pub mod targets;

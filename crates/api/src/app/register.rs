@@ -10,7 +10,7 @@ use crate::entities::{authority, register_file};
 use crate::error::{ApiError, ApiResult};
 use crate::monitoring::{self as store, Catalog, Changed};
 use crate::notify::PublicUrl;
-use affianca_domain::dto::{FileWrite, RegisterFile, RegisterFileInput, RegisterImport};
+use affianca_domain::dto::{FileWrite, Page, RegisterFile, RegisterFileInput, RegisterImport};
 use affianca_domain::events::{Event, RegisterUpdated};
 use affianca_domain::monitoring::{FileRecord, check_file_dates, day_of_date, indicator_rows};
 use affianca_domain::register::{Limits, RegisterErrors};
@@ -411,4 +411,55 @@ pub(super) async fn changed(
     });
     events::emit(txn, base, &e).await?;
     store::record_change(txn, Changed::Authority(a.istat_code.clone())).await
+}
+
+/// A page of the authority's files, by code (`procedure`: only those of one procedure), to whoever
+/// sees its data (403 otherwise).
+pub async fn files(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    a: &authority::Model,
+    procedure: Option<&str>,
+    limit: u64,
+    offset: u64,
+) -> ApiResult<Page<RegisterFile>> {
+    use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+    crate::app::sight::monitoring(db, caller, a).await?;
+    let mut q = register_file::Entity::find()
+        .filter(register_file::Column::AuthorityCode.eq(&a.istat_code));
+    if let Some(p) = procedure {
+        q = q.filter(register_file::Column::ProcedureCode.eq(p.trim().to_uppercase()));
+    }
+    let total = q.clone().count(db).await?;
+    let items = q
+        .order_by_asc(register_file::Column::Code)
+        .offset(offset)
+        .limit(limit)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(file_dto)
+        .collect();
+    Ok(Page {
+        items,
+        total,
+        limit,
+        offset,
+    })
+}
+
+/// One file of the authority's register (403 for who does not see its data, 404 when there is
+/// none).
+pub async fn file(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    a: &authority::Model,
+    code: &str,
+) -> ApiResult<RegisterFile> {
+    crate::app::sight::monitoring(db, caller, a).await?;
+    let f = register_file::Entity::find_by_id((a.istat_code.clone(), code.to_owned()))
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("La pratica"))?;
+    Ok(file_dto(f))
 }

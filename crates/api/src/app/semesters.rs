@@ -13,8 +13,8 @@ use crate::monitoring::{self as store, Changed};
 use crate::notify::{self, Notice, PublicUrl};
 use actix_web::http::StatusCode;
 use affianca_domain::dto::{
-    ManualEntry, Measurement, MeasurementSource, SemesterAction, SemesterReport, SemesterStatus,
-    SemesterTransition,
+    ManualEntry, Measurement, MeasurementChange, MeasurementSource, SemesterAction,
+    SemesterQueueItem, SemesterReport, SemesterStatus, SemesterTransition,
 };
 use affianca_domain::events::{Event, SemesterMoved};
 use affianca_domain::links;
@@ -413,6 +413,79 @@ pub async fn enter(
     txn.commit().await?;
     let out = reports_for(db, caller, a, acc, Some(period)).await?;
     Ok(out.into_iter().next().expect("the semester asked for"))
+}
+
+/// The changes made to the values of the authority's semester `period` after its validation: who,
+/// when, old → new; newest first.
+pub async fn history(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    a: &authority::Model,
+    period: Period,
+) -> ApiResult<Vec<MeasurementChange>> {
+    use crate::entities::{measurement_change, user};
+    sight::monitoring(db, caller, a).await?;
+    let rows = measurement_change::Entity::find()
+        .filter(measurement_change::Column::AuthorityCode.eq(&a.istat_code))
+        .filter(measurement_change::Column::Period.eq(period.to_string()))
+        .order_by_desc(measurement_change::Column::Id)
+        .all(db)
+        .await?;
+    let users: HashMap<i64, String> = user::Entity::find()
+        .filter(user::Column::Id.is_in(rows.iter().filter_map(|r| r.changed_by)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.full_name))
+        .collect();
+    Ok(rows
+        .into_iter()
+        .map(|r| MeasurementChange {
+            procedure: r.procedure_code,
+            period,
+            field: r.field,
+            old_value: r.old_value,
+            new_value: r.new_value,
+            changed_by: r.changed_by.and_then(|u| users.get(&u).cloned()),
+            changed_at: r.changed_at,
+        })
+        .collect())
+}
+
+/// The secretariat's queue: semesters in `status`, oldest submission first (at most 1,000).
+pub async fn queue(
+    db: &DatabaseConnection,
+    status: SemesterStatus,
+) -> ApiResult<Vec<SemesterQueueItem>> {
+    use sea_orm::QuerySelect;
+    let rows = semester_report::Entity::find()
+        .filter(semester_report::Column::Status.eq(status.code()))
+        .order_by_asc(semester_report::Column::SubmittedAt)
+        .order_by_asc(semester_report::Column::Period)
+        .limit(1000)
+        .all(db)
+        .await?;
+    let authorities: HashMap<String, authority::Model> = authority::Entity::find()
+        .filter(authority::Column::IstatCode.is_in(rows.iter().map(|r| r.authority_code.clone())))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| (a.istat_code.clone(), a))
+        .collect();
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| {
+            let a = authorities.get(&r.authority_code)?;
+            Some(SemesterQueueItem {
+                authority: r.authority_code.clone(),
+                authority_name: a.name.clone(),
+                province: a.province.clone(),
+                period: Period::parse(&r.period).ok()?,
+                status,
+                submitted_at: r.submitted_at,
+            })
+        })
+        .collect())
 }
 
 /// Tells the secretariat of a submission, and the authority's people of a review (the semester

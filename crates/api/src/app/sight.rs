@@ -227,6 +227,16 @@ pub async fn monitoring(
     })
 }
 
+/// The authority of the public registry with ISTAT code `code` (404 when there is none).
+pub async fn authority(db: &impl ConnectionTrait, code: &str) -> ApiResult<authority::Model> {
+    let not_found = || ApiError::not_found("L'ente");
+    affianca_domain::IstatCode::parse(code).map_err(|_| not_found())?;
+    authority::Entity::find_by_id(code.to_owned())
+        .one(db)
+        .await?
+        .ok_or_else(not_found)
+}
+
 /// The request, if the caller may see it (404 otherwise).
 pub async fn request(
     db: &impl ConnectionTrait,

@@ -5,48 +5,28 @@
 //! Who: the authority's representative and delegates, and the secretariat, write; observers of
 //! the province, experts on the authority's requests, coordinators and admins read.
 
-use crate::app::register::{self, file_dto};
-use crate::app::semesters;
-use crate::app::sight;
-use crate::audit::{self, Entry, RequestMeta};
+use crate::app::{register, semesters, sight, targets};
+use crate::audit::RequestMeta;
 use crate::auth::Caller;
-use crate::entities::{
-    authority, measurement_change, monitoring_target, register_file, semester_report, user,
-};
 use crate::error::{ApiError, ApiResult, PROBLEM_JSON};
 use crate::extract::{Body, LazyBody, Query};
-use crate::monitoring::{self as store, Changed, PROGRAMME};
 use crate::notify::PublicUrl;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, delete, get, post, put, web};
+use affianca_domain::Period;
 use affianca_domain::dto::{
     AuthorityTargets, FieldError, FileWrite, ManualEntry, MeasurementChange, MonitoringSettings,
     Page, RegisterFile, RegisterFileInput, RegisterImport, SemesterQueueItem, SemesterReport,
     SemesterStatus, SemesterTransition, TargetOverride,
 };
 use affianca_domain::register::RegisterErrors;
-use affianca_domain::{AuditAction, IstatCode, Period};
-use chrono::Utc;
 use futures_util::StreamExt;
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-};
+use sea_orm::DatabaseConnection;
 use serde::Deserialize;
-use std::collections::HashMap;
 use utoipa::IntoParams;
 
 /// The largest register accepted in one upload, and its rows.
 pub const REGISTER_MAX_BYTES: usize = 50 * 1024 * 1024;
-
-async fn find_authority(db: &impl ConnectionTrait, code: &str) -> ApiResult<authority::Model> {
-    let not_found = || ApiError::not_found("L'ente");
-    IstatCode::parse(code).map_err(|_| not_found())?;
-    authority::Entity::find_by_id(code.to_owned())
-        .one(db)
-        .await?
-        .ok_or_else(not_found)
-}
 
 /// The 422 of a register: every bad row, with row, column, value and reason.
 pub fn register_problem(errors: &RegisterErrors) -> HttpResponse {
@@ -130,7 +110,7 @@ pub async fn import_register(
     query: Query<ImportQuery>,
     payload: web::Payload,
 ) -> ApiResult<HttpResponse> {
-    let a = find_authority(db.get_ref(), &path).await?;
+    let a = sight::authority(db.get_ref(), &path).await?;
     sight::monitoring(db.get_ref(), &caller, &a)
         .await?
         .require_write()?;
@@ -178,7 +158,7 @@ pub async fn put_file(
     body: LazyBody<RegisterFileInput>,
 ) -> ApiResult<HttpResponse> {
     let (code, file_code) = path.into_inner();
-    let a = find_authority(db.get_ref(), &code).await?;
+    let a = sight::authority(db.get_ref(), &code).await?;
     sight::monitoring(db.get_ref(), &caller, &a)
         .await?
         .require_write()?;
@@ -237,34 +217,23 @@ pub async fn list_files(
     path: web::Path<String>,
     query: Query<FilesQuery>,
 ) -> ApiResult<HttpResponse> {
-    let a = find_authority(db.get_ref(), &path).await?;
+    let a = sight::authority(db.get_ref(), &path).await?;
     sight::monitoring(db.get_ref(), &caller, &a).await?;
     let mut errors = Vec::new();
     let paging = crate::routes::Paging::parse(query.limit, query.offset, &mut errors);
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
-    let mut q = register_file::Entity::find()
-        .filter(register_file::Column::AuthorityCode.eq(&a.istat_code));
-    if let Some(p) = query.procedure.as_deref() {
-        q = q.filter(register_file::Column::ProcedureCode.eq(p.trim().to_uppercase()));
-    }
-    let total = q.clone().count(db.get_ref()).await?;
-    let items = q
-        .order_by_asc(register_file::Column::Code)
-        .offset(paging.offset)
-        .limit(paging.limit)
-        .all(db.get_ref())
-        .await?
-        .into_iter()
-        .map(file_dto)
-        .collect();
-    Ok(HttpResponse::Ok().json(Page {
-        items,
-        total,
-        limit: paging.limit,
-        offset: paging.offset,
-    }))
+    let page = register::files(
+        db.get_ref(),
+        &caller,
+        &a,
+        query.procedure.as_deref(),
+        paging.limit,
+        paging.offset,
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(page))
 }
 
 /// One file of the register.
@@ -287,13 +256,8 @@ pub async fn get_file(
     path: web::Path<(String, String)>,
 ) -> ApiResult<HttpResponse> {
     let (code, file_code) = path.into_inner();
-    let a = find_authority(db.get_ref(), &code).await?;
-    sight::monitoring(db.get_ref(), &caller, &a).await?;
-    let f = register_file::Entity::find_by_id((a.istat_code, file_code))
-        .one(db.get_ref())
-        .await?
-        .ok_or_else(|| ApiError::not_found("La pratica"))?;
-    Ok(HttpResponse::Ok().json(file_dto(f)))
+    let a = sight::authority(db.get_ref(), &code).await?;
+    Ok(HttpResponse::Ok().json(register::file(db.get_ref(), &caller, &a, &file_code).await?))
 }
 
 /// Delete a file entered by mistake; its procedure's semesters are recomputed.
@@ -318,7 +282,7 @@ pub async fn delete_file(
     path: web::Path<(String, String)>,
 ) -> ApiResult<HttpResponse> {
     let (code, file_code) = path.into_inner();
-    let a = find_authority(db.get_ref(), &code).await?;
+    let a = sight::authority(db.get_ref(), &code).await?;
     sight::monitoring(db.get_ref(), &caller, &a)
         .await?
         .require_write()?;
@@ -344,7 +308,7 @@ pub async fn list_semesters(
     caller: Caller,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let a = find_authority(db.get_ref(), &path).await?;
+    let a = sight::authority(db.get_ref(), &path).await?;
     Ok(HttpResponse::Ok().json(semesters::reports(db.get_ref(), &caller, &a, None).await?))
 }
 
@@ -379,7 +343,7 @@ pub async fn enter_measurements(
     body: LazyBody<ManualEntry>,
 ) -> ApiResult<HttpResponse> {
     let (code, period) = path.into_inner();
-    let a = find_authority(db.get_ref(), &code).await?;
+    let a = sight::authority(db.get_ref(), &code).await?;
     sight::monitoring(db.get_ref(), &caller, &a)
         .await?
         .require_write()?;
@@ -416,7 +380,7 @@ pub async fn semester_transition(
     body: LazyBody<SemesterTransition>,
 ) -> ApiResult<HttpResponse> {
     let (code, period) = path.into_inner();
-    let a = find_authority(db.get_ref(), &code).await?;
+    let a = sight::authority(db.get_ref(), &code).await?;
     // Who may see the data hears 422 for a bad body; anyone else 403 first.
     sight::monitoring(db.get_ref(), &caller, &a).await?;
     let body = Body(body.parse()?);
@@ -446,35 +410,10 @@ pub async fn semester_history(
     path: web::Path<(String, String)>,
 ) -> ApiResult<HttpResponse> {
     let (code, period) = path.into_inner();
-    let a = find_authority(db.get_ref(), &code).await?;
+    let a = sight::authority(db.get_ref(), &code).await?;
     sight::monitoring(db.get_ref(), &caller, &a).await?;
     let period = parse_period(&period)?;
-    let rows = measurement_change::Entity::find()
-        .filter(measurement_change::Column::AuthorityCode.eq(&a.istat_code))
-        .filter(measurement_change::Column::Period.eq(period.to_string()))
-        .order_by_desc(measurement_change::Column::Id)
-        .all(db.get_ref())
-        .await?;
-    let users: HashMap<i64, String> = user::Entity::find()
-        .filter(user::Column::Id.is_in(rows.iter().filter_map(|r| r.changed_by)))
-        .all(db.get_ref())
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.full_name))
-        .collect();
-    let out: Vec<MeasurementChange> = rows
-        .into_iter()
-        .map(|r| MeasurementChange {
-            procedure: r.procedure_code,
-            period,
-            field: r.field,
-            old_value: r.old_value,
-            new_value: r.new_value,
-            changed_by: r.changed_by.and_then(|u| users.get(&u).cloned()),
-            changed_at: r.changed_at,
-        })
-        .collect();
-    Ok(HttpResponse::Ok().json(out))
+    Ok(HttpResponse::Ok().json(semesters::history(db.get_ref(), &caller, &a, period).await?))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -507,35 +446,7 @@ pub async fn semester_queue(
         Some(s) => SemesterStatus::parse(s)
             .map_err(|e| ApiError::invalid_field("status", e.to_string()))?,
     };
-    let rows = semester_report::Entity::find()
-        .filter(semester_report::Column::Status.eq(status.code()))
-        .order_by_asc(semester_report::Column::SubmittedAt)
-        .order_by_asc(semester_report::Column::Period)
-        .limit(1000)
-        .all(db.get_ref())
-        .await?;
-    let authorities: HashMap<String, authority::Model> = authority::Entity::find()
-        .filter(authority::Column::IstatCode.is_in(rows.iter().map(|r| r.authority_code.clone())))
-        .all(db.get_ref())
-        .await?
-        .into_iter()
-        .map(|a| (a.istat_code.clone(), a))
-        .collect();
-    let out: Vec<SemesterQueueItem> = rows
-        .into_iter()
-        .filter_map(|r| {
-            let a = authorities.get(&r.authority_code)?;
-            Some(SemesterQueueItem {
-                authority: r.authority_code.clone(),
-                authority_name: a.name.clone(),
-                province: a.province.clone(),
-                period: Period::parse(&r.period).ok()?,
-                status,
-                submitted_at: r.submitted_at,
-            })
-        })
-        .collect();
-    Ok(HttpResponse::Ok().json(out))
+    Ok(HttpResponse::Ok().json(semesters::queue(db.get_ref(), status).await?))
 }
 
 /// The programme's monitoring settings: baseline semester, lock period, target milestones.
@@ -553,12 +464,7 @@ pub async fn get_settings(
     db: web::Data<DatabaseConnection>,
     _caller: Caller,
 ) -> ApiResult<HttpResponse> {
-    Ok(HttpResponse::Ok().json(store::programme_settings(db.get_ref()).await?))
-}
-
-fn check_settings(s: &MonitoringSettings) -> ApiResult<()> {
-    s.check()
-        .map_err(|(field, message)| ApiError::invalid_field(field, message))
+    Ok(HttpResponse::Ok().json(targets::settings(db.get_ref()).await?))
 }
 
 /// Change the programme's settings (the secretariat).
@@ -581,73 +487,7 @@ pub async fn put_settings(
     body: LazyBody<MonitoringSettings>,
 ) -> ApiResult<HttpResponse> {
     let body = Body(body.parse()?);
-    let s = body.0;
-    check_settings(&s)?;
-    let txn = crate::db::begin_write(db.get_ref()).await?;
-    save_targets(
-        &txn,
-        PROGRAMME,
-        Some(s.baseline),
-        Some(s.lock_days),
-        Some(&s.milestones),
-        caller.user_id.0,
-    )
-    .await?;
-    audit::record(
-        &txn,
-        &meta,
-        Entry::new(AuditAction::TargetsUpdated)
-            .actor(caller.user_id)
-            .target("monitoring", PROGRAMME)
-            .details(serde_json::to_value(&s).unwrap_or_default()),
-    )
-    .await?;
-    store::record_change(&txn, Changed::Settings).await?;
-    txn.commit().await?;
-    Ok(HttpResponse::Ok().json(store::programme_settings(db.get_ref()).await?))
-}
-
-async fn save_targets(
-    db: &impl ConnectionTrait,
-    scope: &str,
-    baseline: Option<Period>,
-    lock_days: Option<u32>,
-    milestones: Option<&Vec<affianca_domain::dto::Milestone>>,
-    user: i64,
-) -> ApiResult<()> {
-    let model = monitoring_target::ActiveModel {
-        scope: Set(scope.to_owned()),
-        baseline: Set(baseline.map(|b| b.to_string())),
-        lock_days: Set(lock_days.map(|d| d as i32)),
-        milestones: Set(milestones.map(|m| serde_json::to_string(m).unwrap_or_default())),
-        updated_at: Set(Utc::now()),
-        updated_by: Set(Some(user)),
-    };
-    monitoring_target::Entity::insert(model)
-        .on_conflict(
-            sea_orm::sea_query::OnConflict::column(monitoring_target::Column::Scope)
-                .update_columns([
-                    monitoring_target::Column::Baseline,
-                    monitoring_target::Column::LockDays,
-                    monitoring_target::Column::Milestones,
-                    monitoring_target::Column::UpdatedAt,
-                    monitoring_target::Column::UpdatedBy,
-                ])
-                .to_owned(),
-        )
-        .exec_without_returning(db)
-        .await?;
-    Ok(())
-}
-
-async fn targets_dto(db: &impl ConnectionTrait, code: &str) -> ApiResult<AuthorityTargets> {
-    let programme = store::programme_settings(db).await?;
-    let over = store::authority_override(db, code).await?;
-    Ok(AuthorityTargets {
-        authority: code.to_owned(),
-        effective: store::effective(&programme, over.as_ref()),
-        over,
-    })
+    Ok(HttpResponse::Ok().json(targets::put_settings(db.get_ref(), &caller, &meta, body.0).await?))
 }
 
 /// The targets that apply to an authority (the programme's, or its override).
@@ -668,9 +508,8 @@ pub async fn get_targets(
     caller: Caller,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let a = find_authority(db.get_ref(), &path).await?;
-    sight::monitoring(db.get_ref(), &caller, &a).await?;
-    Ok(HttpResponse::Ok().json(targets_dto(db.get_ref(), &a.istat_code).await?))
+    let a = sight::authority(db.get_ref(), &path).await?;
+    Ok(HttpResponse::Ok().json(targets::of(db.get_ref(), &caller, &a).await?))
 }
 
 /// Set an authority's own baseline and milestones (the secretariat).
@@ -696,32 +535,8 @@ pub async fn put_targets(
     body: LazyBody<TargetOverride>,
 ) -> ApiResult<HttpResponse> {
     let body = Body(body.parse()?);
-    let a = find_authority(db.get_ref(), &path).await?;
-    let o = body.0;
-    let programme = store::programme_settings(db.get_ref()).await?;
-    check_settings(&store::effective(&programme, Some(&o)))?;
-    let txn = crate::db::begin_write(db.get_ref()).await?;
-    save_targets(
-        &txn,
-        &a.istat_code,
-        o.baseline,
-        None,
-        o.milestones.as_ref(),
-        caller.user_id.0,
-    )
-    .await?;
-    audit::record(
-        &txn,
-        &meta,
-        Entry::new(AuditAction::TargetsUpdated)
-            .actor(caller.user_id)
-            .target("authority", &a.istat_code)
-            .details(serde_json::to_value(&o).unwrap_or_default()),
-    )
-    .await?;
-    store::record_change(&txn, Changed::Authority(a.istat_code.clone())).await?;
-    txn.commit().await?;
-    Ok(HttpResponse::Ok().json(targets_dto(db.get_ref(), &a.istat_code).await?))
+    let a = sight::authority(db.get_ref(), &path).await?;
+    Ok(HttpResponse::Ok().json(targets::put(db.get_ref(), &caller, &meta, &a, body.0).await?))
 }
 
 /// Remove an authority's override: the programme's targets apply again.
@@ -743,21 +558,7 @@ pub async fn delete_targets(
     meta: RequestMeta,
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let a = find_authority(db.get_ref(), &path).await?;
-    let txn = crate::db::begin_write(db.get_ref()).await?;
-    monitoring_target::Entity::delete_by_id(a.istat_code.clone())
-        .exec(&txn)
-        .await?;
-    audit::record(
-        &txn,
-        &meta,
-        Entry::new(AuditAction::TargetsUpdated)
-            .actor(caller.user_id)
-            .target("authority", &a.istat_code)
-            .details(serde_json::json!({"removed": true})),
-    )
-    .await?;
-    store::record_change(&txn, Changed::Authority(a.istat_code.clone())).await?;
-    txn.commit().await?;
+    let a = sight::authority(db.get_ref(), &path).await?;
+    targets::delete(db.get_ref(), &caller, &meta, &a).await?;
     Ok(HttpResponse::NoContent().finish())
 }
