@@ -70,12 +70,13 @@ impl Object {
 
 /// Whether a grant reaches every object of a kind, wherever it is (so a "foreign" object is no
 /// different from one of its own scope). Region-wide grants reach everything but personal objects
-/// (the administrator's reaches no request or meeting: those are programme work, not oversight);
+/// (the administrator's reaches no request, meeting or authority's standing in the programme: those
+/// are programme work, not oversight);
 /// coordinators read every authority's monitoring; programme staff see every meeting.
 pub fn reaches_everywhere(grant: &RoleScope, object: Object) -> bool {
     match object {
         Object::Notification => false,
-        Object::Request | Object::Meeting if grant.role == Role::Admin => false,
+        Object::Request | Object::Meeting | Object::Standing if grant.role == Role::Admin => false,
         _ if grant.scope == Scope::Region => true,
         Object::Authority => grant.role == Role::Coordinator,
         Object::Meeting | Object::Standing => {
@@ -639,5 +640,6 @@ mod tests {
         assert!(reaches_everywhere(&admin, Object::Authority));
         assert!(!reaches_everywhere(&admin, Object::Request));
         assert!(!reaches_everywhere(&admin, Object::Meeting));
+        assert!(!reaches_everywhere(&admin, Object::Standing));
     }
 }

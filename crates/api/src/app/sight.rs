@@ -111,6 +111,14 @@ impl Sight {
         Ok(self.expert.is_some() && self.assigned_authorities(db).await?.contains(&a.istat_code))
     }
 
+    /// Whether the caller sees an entry of the registry (code, province) as an object of this
+    /// kind: everywhere, their own authority, or one of a province they observe.
+    pub fn sees_entry(&self, code: &str, province: Option<&str>) -> bool {
+        self.everywhere
+            || self.own.contains(code)
+            || province.is_some_and(|p| self.provinces.contains(p))
+    }
+
     // ---- support requests ---------------------------------------------------------------------
 
     /// Whether the caller sees every request but drafts (and no request of their own).

@@ -135,7 +135,7 @@ pub async fn list_authorities(
 
     let snapshot = registry.snapshot(&db).await?;
     let eligible = match query.may_request_support {
-        Some(_) => Some(crate::routes::phases::eligible_authorities(db.get_ref()).await?),
+        Some(_) => Some(crate::app::phases::eligible_authorities(db.get_ref()).await?),
         None => None,
     };
     let matches: Vec<&Authority> = snapshot

@@ -1,46 +1,19 @@
 //! Programme phases (DOMAIN.md §1): each enables a set of authorities from its start date. An
 //! authority may ask for support when its registration is approved AND a started phase enables it.
 
-use crate::audit::{self, Entry, RequestMeta};
+use crate::app::phases;
+use crate::audit::RequestMeta;
 use crate::auth::Caller;
-use crate::entities::{phase, phase_authority, registration};
 use crate::error::{ApiError, ApiResult, extractors::payload_error};
 use crate::extract::{Body, LazyBody};
 use crate::registry::Registry;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use affianca_domain::dto::{
-    Authority, CreatePhaseRequest, EnableAuthoritiesRequest, EnableAuthoritiesResult, FieldError,
-    Phase, ProgrammeStatus,
+    Authority, CreatePhaseRequest, EnableAuthoritiesRequest, EnableAuthoritiesResult, Phase,
+    ProgrammeStatus,
 };
-use affianca_domain::{AuditAction, IstatCode, RegistrationStatus, Role};
-use chrono::{NaiveDate, Utc};
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-};
-use std::collections::HashSet;
-
-pub use crate::app::phases::eligible_authorities;
-
-fn today() -> NaiveDate {
-    Utc::now().date_naive()
-}
-
-async fn phase_dto(db: &impl ConnectionTrait, p: phase::Model) -> Result<Phase, sea_orm::DbErr> {
-    let authorities = phase_authority::Entity::find()
-        .filter(phase_authority::Column::PhaseId.eq(p.id))
-        .count(db)
-        .await?;
-    Ok(Phase {
-        id: p.id,
-        started: p.start_date <= today(),
-        name: p.name,
-        start_date: p.start_date,
-        description: p.description,
-        authorities,
-    })
-}
+use sea_orm::DatabaseConnection;
 
 /// The programme phases, by start date.
 #[utoipa::path(
@@ -56,16 +29,7 @@ pub async fn list_phases(
     db: web::Data<DatabaseConnection>,
     _caller: Caller,
 ) -> ApiResult<HttpResponse> {
-    let rows = phase::Entity::find()
-        .order_by_asc(phase::Column::StartDate)
-        .order_by_asc(phase::Column::Id)
-        .all(db.get_ref())
-        .await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for p in rows {
-        out.push(phase_dto(db.get_ref(), p).await?);
-    }
-    Ok(HttpResponse::Ok().json(out))
+    Ok(HttpResponse::Ok().json(phases::list(db.get_ref()).await?))
 }
 
 /// Create a phase (secretariat).
@@ -91,85 +55,10 @@ pub async fn create_phase(
     body: LazyBody<CreatePhaseRequest>,
 ) -> ApiResult<HttpResponse> {
     let body = Body(body.parse()?);
-    let req = body.0;
-    let name = req.name.trim();
-    let mut errors = Vec::new();
-    affianca_domain::calendar::check_date_window(
-        "start_date",
-        req.start_date,
-        affianca_domain::calendar::PROGRAMME_START,
-        affianca_domain::calendar::horizon(affianca_domain::calendar::rome_date(Utc::now())),
-        &mut errors,
-    );
-    if name.is_empty() || name.chars().count() > 200 {
-        errors.push(FieldError {
-            field: "name".into(),
-            message: "obbligatorio, al massimo 200 caratteri".into(),
-        });
-    }
-    if req.description.chars().count() > 5000 {
-        errors.push(FieldError {
-            field: "description".into(),
-            message: "al massimo 5000 caratteri".into(),
-        });
-    }
-    if !errors.is_empty() {
-        return Err(ApiError::validation(errors));
-    }
-    if phase::Entity::find()
-        .filter(phase::Column::Name.eq(name))
-        .one(db.get_ref())
-        .await?
-        .is_some()
-    {
-        return Err(ApiError::conflict(format!("Esiste già una fase «{name}».")));
-    }
-    let txn = crate::db::begin_write(db.get_ref()).await?;
-    let res = phase::Entity::insert(phase::ActiveModel {
-        name: Set(name.to_owned()),
-        start_date: Set(req.start_date),
-        description: Set(req.description.trim().to_owned()),
-        created_at: Set(Utc::now()),
-        ..Default::default()
-    })
-    .exec(&txn)
-    .await
-    .map_err(|e| {
-        // The same name created at once by someone else: the check above could not see it.
-        if matches!(
-            e.sql_err(),
-            Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
-        ) {
-            ApiError::conflict(format!("Esiste già una fase «{name}»."))
-        } else {
-            e.into()
-        }
-    })?;
-    audit::record(
-        &txn,
-        &meta,
-        Entry::new(AuditAction::PhaseCreated)
-            .actor(caller.user_id)
-            .target("phase", res.last_insert_id)
-            .details(serde_json::json!({"name": name, "start_date": req.start_date})),
-    )
-    .await?;
-    crate::monitoring::record_change(&txn, crate::monitoring::Changed::Phases).await?;
-    txn.commit().await?;
-    let p = phase::Entity::find_by_id(res.last_insert_id)
-        .one(db.get_ref())
-        .await?
-        .ok_or_else(|| ApiError::not_found("La fase"))?;
+    let p = phases::create(db.get_ref(), &caller, &meta, body.0).await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/phases/{}", p.id)))
-        .json(phase_dto(db.get_ref(), p).await?))
-}
-
-async fn find_phase(db: &DatabaseConnection, id: i64) -> ApiResult<phase::Model> {
-    phase::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or_else(|| ApiError::not_found("La fase"))
+        .json(p))
 }
 
 /// One phase.
@@ -189,8 +78,7 @@ pub async fn get_phase(
     _caller: Caller,
     path: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
-    let p = find_phase(&db, path.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(phase_dto(db.get_ref(), p).await?))
+    Ok(HttpResponse::Ok().json(phases::get(db.get_ref(), path.into_inner()).await?))
 }
 
 /// The authorities a phase enables, by name.
@@ -211,24 +99,9 @@ pub async fn list_phase_authorities(
     _caller: Caller,
     path: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
-    let p = find_phase(&db, path.into_inner()).await?;
-    let codes: HashSet<String> = phase_authority::Entity::find()
-        .select_only()
-        .column(phase_authority::Column::AuthorityCode)
-        .filter(phase_authority::Column::PhaseId.eq(p.id))
-        .into_tuple::<String>()
-        .all(db.get_ref())
-        .await?
-        .into_iter()
-        .collect();
     let snapshot = registry.snapshot(&db).await?;
-    let items: Vec<&Authority> = snapshot
-        .entries
-        .iter()
-        .map(|e| &e.authority)
-        .filter(|a| codes.contains(a.istat_code.as_str()))
-        .collect();
-    Ok(HttpResponse::Ok().json(items))
+    Ok(HttpResponse::Ok()
+        .json(phases::authorities(db.get_ref(), &snapshot, path.into_inner()).await?))
 }
 
 /// Codes from a CSV upload: one per line, the first column; an `istat_code` header is skipped.
@@ -282,7 +155,8 @@ pub async fn enable_authorities(
     path: web::Path<i64>,
     body: web::Bytes,
 ) -> ApiResult<HttpResponse> {
-    let p = find_phase(&db, path.into_inner()).await?;
+    let id = path.into_inner();
+    phases::get(db.get_ref(), id).await?;
     let content_type = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -312,85 +186,8 @@ pub async fn enable_authorities(
             &actix_web::error::JsonPayloadError::ContentType,
         ));
     };
-    if entries.is_empty() {
-        return Err(ApiError::invalid_field(
-            "istat_codes",
-            "nessun codice ISTAT",
-        ));
-    }
     let snapshot = registry.snapshot(&db).await?;
-    let mut errors = Vec::new();
-    let mut codes = Vec::new();
-    for (field, raw) in entries {
-        match IstatCode::parse(&raw) {
-            Ok(c) if snapshot.get(c.as_str()).is_some_and(|a| a.active) => {
-                codes.push(c.to_string())
-            }
-            Ok(c) => errors.push(FieldError {
-                field,
-                message: format!("{c}: ente inesistente o non più attivo"),
-            }),
-            Err(e) => errors.push(FieldError {
-                field,
-                message: e.to_string(),
-            }),
-        }
-    }
-    if !errors.is_empty() {
-        errors.truncate(1000);
-        return Err(ApiError::validation(errors));
-    }
-    codes.sort();
-    codes.dedup();
-    let txn = crate::db::begin_write(db.get_ref()).await?;
-    let existing: HashSet<String> = phase_authority::Entity::find()
-        .select_only()
-        .column(phase_authority::Column::AuthorityCode)
-        .filter(phase_authority::Column::PhaseId.eq(p.id))
-        .into_tuple::<String>()
-        .all(&txn)
-        .await?
-        .into_iter()
-        .collect();
-    let new: Vec<&String> = codes.iter().filter(|c| !existing.contains(*c)).collect();
-    let now = Utc::now();
-    // Two secretariat users enabling the same authority at once (PostgreSQL, READ COMMITTED):
-    // the second insert finds the row and skips it, and the counts say what each really added.
-    let mut added = 0u64;
-    for chunk in new.chunks(300) {
-        added += phase_authority::Entity::insert_many(chunk.iter().map(|c| {
-            phase_authority::ActiveModel {
-                phase_id: Set(p.id),
-                authority_code: Set((*c).clone()),
-                added_at: Set(now),
-            }
-        }))
-        .on_conflict(
-            sea_orm::sea_query::OnConflict::columns([
-                phase_authority::Column::PhaseId,
-                phase_authority::Column::AuthorityCode,
-            ])
-            .do_nothing()
-            .to_owned(),
-        )
-        .exec_without_returning(&txn)
-        .await?;
-    }
-    let result = EnableAuthoritiesResult {
-        added,
-        already_enabled: codes.len() as u64 - added,
-    };
-    audit::record(
-        &txn,
-        &meta,
-        Entry::new(AuditAction::PhaseAuthoritiesEnabled)
-            .actor(caller.user_id)
-            .target("phase", p.id)
-            .details(serde_json::json!(result)),
-    )
-    .await?;
-    crate::monitoring::record_change(&txn, crate::monitoring::Changed::Phases).await?;
-    txn.commit().await?;
+    let result = phases::enable(db.get_ref(), &snapshot, &caller, &meta, id, entries).await?;
     Ok(HttpResponse::Ok().json(result))
 }
 
@@ -414,26 +211,7 @@ pub async fn remove_phase_authority(
     path: web::Path<(i64, String)>,
 ) -> ApiResult<HttpResponse> {
     let (id, code) = path.into_inner();
-    let txn = crate::db::begin_write(db.get_ref()).await?;
-    let res = phase_authority::Entity::delete_many()
-        .filter(phase_authority::Column::PhaseId.eq(id))
-        .filter(phase_authority::Column::AuthorityCode.eq(&code))
-        .exec(&txn)
-        .await?;
-    if res.rows_affected == 0 {
-        return Err(ApiError::not_found("L'ente nella fase"));
-    }
-    audit::record(
-        &txn,
-        &meta,
-        Entry::new(AuditAction::PhaseAuthorityRemoved)
-            .actor(caller.user_id)
-            .target("phase", id)
-            .details(serde_json::json!({"istat_code": code})),
-    )
-    .await?;
-    crate::monitoring::record_change(&txn, crate::monitoring::Changed::Phases).await?;
-    txn.commit().await?;
+    phases::remove(db.get_ref(), &caller, &meta, id, &code).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -458,53 +236,7 @@ pub async fn programme_status(
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let snapshot = registry.snapshot(&db).await?;
-    let a = snapshot
-        .get(path.as_str())
-        .ok_or_else(|| ApiError::not_found("L'ente"))?;
-    // DOMAIN.md §2: the authority's own users, programme staff and the observers of its province.
-    let staff = [Role::Secretariat, Role::Coordinator, Role::Expert]
-        .iter()
-        .any(|r| caller.has_role(*r));
-    let own = caller.authority_codes().contains(a.istat_code.as_str());
-    let observer = caller.scopes_of(Role::Observer).any(|s| match s {
-        affianca_domain::Scope::Region => true,
-        affianca_domain::Scope::Province(p) => a.province.as_ref() == Some(p),
-        affianca_domain::Scope::Authority(c) => c == &a.istat_code,
-        affianca_domain::Scope::TaskForce(_) => false,
-    });
-    if !(staff || own || observer) {
-        return Err(ApiError::not_found("L'ente"));
-    }
-    let reg = registration::Entity::find()
-        .filter(registration::Column::AuthorityCode.eq(a.istat_code.as_str()))
-        .order_by_desc(registration::Column::Id)
-        .one(db.get_ref())
-        .await?;
-    let registration_status = reg.and_then(|r| RegistrationStatus::parse(&r.status).ok());
-    let phase_ids: Vec<i64> = phase_authority::Entity::find()
-        .select_only()
-        .column(phase_authority::Column::PhaseId)
-        .filter(phase_authority::Column::AuthorityCode.eq(a.istat_code.as_str()))
-        .into_tuple()
-        .all(db.get_ref())
-        .await?;
-    let mut phases = Vec::new();
-    for p in phase::Entity::find()
-        .filter(phase::Column::Id.is_in(phase_ids))
-        .order_by_asc(phase::Column::StartDate)
-        .all(db.get_ref())
-        .await?
-    {
-        phases.push(phase_dto(db.get_ref(), p).await?);
-    }
-    let may_request_support = registration_status == Some(RegistrationStatus::Approved)
-        && phases.iter().any(|p| p.started);
-    Ok(HttpResponse::Ok().json(ProgrammeStatus {
-        istat_code: a.istat_code.clone(),
-        registration_status,
-        phases,
-        may_request_support,
-    }))
+    Ok(HttpResponse::Ok().json(phases::status(db.get_ref(), &snapshot, &caller, &path).await?))
 }
 
 #[cfg(test)]
