@@ -46,6 +46,7 @@ const HANDLERS_ON_SERVICES: &[&str] = &[
     "indicators.rs",
     "meetings.rs",
     "monitoring.rs",
+    "notifications.rs",
     "phases.rs",
     "registrations.rs",
     "status.rs",

@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod delegates;
 pub mod events;
 pub mod meetings;
+pub mod notifications;
 pub mod phases;
 pub mod register;
 pub mod registrations;

@@ -1,18 +1,13 @@
 //! The caller's in-app notifications (the bell in the header), and the e-mail outbox for admins.
 
+use crate::app::notifications;
 use crate::auth::Caller;
-use crate::entities::{notification, outbox};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Query;
 use crate::routes::Paging;
 use actix_web::{HttpResponse, get, post, web};
 use affianca_domain::dto::{Notification, OutboxMessage, Page, UnreadCount};
-use chrono::Utc;
-use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect,
-};
+use sea_orm::DatabaseConnection;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -24,18 +19,6 @@ pub struct ListNotificationsQuery {
     /// 1–200, default 50.
     pub limit: Option<u64>,
     pub offset: Option<u64>,
-}
-
-fn dto(n: notification::Model) -> Notification {
-    Notification {
-        id: n.id,
-        kind: n.kind,
-        title: n.title,
-        body: n.body,
-        link: n.link,
-        created_at: n.created_at,
-        read_at: n.read_at,
-    }
 }
 
 /// The caller's notifications, newest first.
@@ -61,27 +44,17 @@ pub async fn list_notifications(
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
-    let mut select =
-        notification::Entity::find().filter(notification::Column::UserId.eq(caller.user_id.0));
-    if query.unread_only.unwrap_or(false) {
-        select = select.filter(notification::Column::ReadAt.is_null());
-    }
-    let total = select.clone().count(db.get_ref()).await?;
-    let items: Vec<Notification> = select
-        .order_by_desc(notification::Column::Id)
-        .limit(paging.limit)
-        .offset(paging.offset)
-        .all(db.get_ref())
-        .await?
-        .into_iter()
-        .map(dto)
-        .collect();
-    Ok(HttpResponse::Ok().json(Page {
-        items,
-        total,
-        limit: paging.limit,
-        offset: paging.offset,
-    }))
+    let unread_only = query.unread_only.unwrap_or(false);
+    Ok(HttpResponse::Ok().json(
+        notifications::page(
+            db.get_ref(),
+            &caller,
+            unread_only,
+            paging.limit,
+            paging.offset,
+        )
+        .await?,
+    ))
 }
 
 /// How many of the caller's notifications are unread.
@@ -98,11 +71,7 @@ pub async fn unread_count(
     db: web::Data<DatabaseConnection>,
     caller: Caller,
 ) -> ApiResult<HttpResponse> {
-    let unread = notification::Entity::find()
-        .filter(notification::Column::UserId.eq(caller.user_id.0))
-        .filter(notification::Column::ReadAt.is_null())
-        .count(db.get_ref())
-        .await?;
+    let unread = notifications::unread(db.get_ref(), &caller).await?;
     Ok(HttpResponse::Ok().json(UnreadCount { unread }))
 }
 
@@ -123,19 +92,7 @@ pub async fn mark_read(
     caller: Caller,
     path: web::Path<i64>,
 ) -> ApiResult<HttpResponse> {
-    let id = path.into_inner();
-    let n = notification::Entity::find_by_id(id)
-        .one(db.get_ref())
-        .await?
-        .filter(|n| n.user_id == caller.user_id.0)
-        .ok_or_else(|| ApiError::not_found("La notifica"))?;
-    if n.read_at.is_none() {
-        notification::Entity::update_many()
-            .col_expr(notification::Column::ReadAt, Expr::value(Utc::now()))
-            .filter(notification::Column::Id.eq(id))
-            .exec(db.get_ref())
-            .await?;
-    }
+    notifications::mark_read(db.get_ref(), &caller, path.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -153,12 +110,7 @@ pub async fn mark_all_read(
     db: web::Data<DatabaseConnection>,
     caller: Caller,
 ) -> ApiResult<HttpResponse> {
-    notification::Entity::update_many()
-        .col_expr(notification::Column::ReadAt, Expr::value(Utc::now()))
-        .filter(notification::Column::UserId.eq(caller.user_id.0))
-        .filter(notification::Column::ReadAt.is_null())
-        .exec(db.get_ref())
-        .await?;
+    notifications::mark_all_read(db.get_ref(), &caller).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -198,7 +150,7 @@ pub async fn list_outbox(
     let paging = Paging::parse(query.limit, query.offset, &mut errors);
     let status = query.status.as_deref().filter(|s| !s.is_empty());
     if let Some(s) = status
-        && !["queued", "sending", "sent", "failed"].contains(&s)
+        && !notifications::OUTBOX_STATES.contains(&s)
     {
         errors.push(affianca_domain::dto::FieldError {
             field: "status".into(),
@@ -208,42 +160,12 @@ pub async fn list_outbox(
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
-    let mut select = outbox::Entity::find();
-    if let Some(s) = status {
-        select = select.filter(outbox::Column::Status.eq(s));
-    }
-    if let Some(r) = query
+    let recipient = query
         .recipient
         .as_deref()
         .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        select = select.filter(outbox::Column::Recipient.contains(r.to_lowercase()));
-    }
-    let total = select.clone().count(db.get_ref()).await?;
-    let items: Vec<OutboxMessage> = select
-        .order_by_desc(outbox::Column::Id)
-        .limit(paging.limit)
-        .offset(paging.offset)
-        .all(db.get_ref())
-        .await?
-        .into_iter()
-        .map(|m| OutboxMessage {
-            id: m.id,
-            recipient: m.recipient,
-            subject: m.subject,
-            body: m.body,
-            status: m.status,
-            attempts: m.attempts,
-            last_error: m.last_error,
-            created_at: m.created_at,
-            sent_at: m.sent_at,
-        })
-        .collect();
-    Ok(HttpResponse::Ok().json(Page {
-        items,
-        total,
-        limit: paging.limit,
-        offset: paging.offset,
-    }))
+        .filter(|s| !s.is_empty());
+    Ok(HttpResponse::Ok().json(
+        notifications::outbox(db.get_ref(), status, recipient, paging.limit, paging.offset).await?,
+    ))
 }
