@@ -1,19 +1,16 @@
 //! Reading the audit log (admin). Entries are written by the actions themselves; nothing updates
 //! or deletes them.
 
+use crate::audit;
 use crate::auth::Caller;
-use crate::entities::audit_event;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Query;
 use crate::routes::Paging;
 use actix_web::{HttpResponse, get, web};
+use affianca_domain::AuditAction;
 use affianca_domain::dto::{AuditEvent, FieldError, Page};
-use affianca_domain::{AuditAction, UserId};
 use chrono::{DateTime, Utc};
-use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect,
-};
+use sea_orm::DatabaseConnection;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -51,25 +48,6 @@ fn parse_instant(
             None
         }
     }
-}
-
-fn event_dto(e: audit_event::Model) -> Option<AuditEvent> {
-    Some(AuditEvent {
-        id: e.id,
-        at: e.at,
-        actor_user_id: e.actor_user_id.map(UserId),
-        actor_email: e.actor_email,
-        action: AuditAction::parse(&e.action).ok()?,
-        target_type: e.target_type,
-        target_id: e.target_id,
-        details: e
-            .details
-            .and_then(|d| serde_json::from_str(&d).ok())
-            // The document promises an object: an action without specifics has an empty one.
-            .unwrap_or_else(|| serde_json::json!({})),
-        ip_address: e.ip_address,
-        request_id: e.request_id,
-    })
 }
 
 /// The audit log, newest first (admin).
@@ -115,39 +93,18 @@ pub async fn list_audit_events(
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
-    let mut select = audit_event::Entity::find();
-    if let Some(a) = action {
-        select = select.filter(audit_event::Column::Action.eq(a.code()));
-    }
-    if let Some(id) = query.actor_user_id {
-        select = select.filter(audit_event::Column::ActorUserId.eq(id));
-    }
-    if let Some(email) = query
-        .actor_email
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        select = select.filter(audit_event::Column::ActorEmail.contains(email.to_lowercase()));
-    }
-    if let Some(f) = from {
-        select = select.filter(audit_event::Column::At.gte(f));
-    }
-    if let Some(t) = to {
-        select = select.filter(audit_event::Column::At.lt(t));
-    }
-    let total = select.clone().count(db.get_ref()).await?;
-    let rows = select
-        .order_by_desc(audit_event::Column::Id)
-        .limit(paging.limit)
-        .offset(paging.offset)
-        .all(db.get_ref())
-        .await?;
-    let items: Vec<AuditEvent> = rows.into_iter().filter_map(event_dto).collect();
-    Ok(HttpResponse::Ok().json(Page {
-        items,
-        total,
-        limit: paging.limit,
-        offset: paging.offset,
-    }))
+    let filter = audit::Filter {
+        action,
+        actor_user_id: query.actor_user_id,
+        actor_email: query
+            .actor_email
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_lowercase),
+        from,
+        to,
+    };
+    Ok(HttpResponse::Ok()
+        .json(audit::page(db.get_ref(), &filter, paging.limit, paging.offset).await?))
 }
