@@ -316,4 +316,47 @@ async fn a_deactivated_procedure_leaves_the_default_listing() {
         .await
         .unwrap();
     assert_problem(missing, 404, "not_found").await;
+
+    // The deactivation is audited and tells the indicator cubes (the catalog's log entry), with
+    // it; deactivating again does neither.
+    use affianca_api::entities::{audit_event, monitoring_change};
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+    let db = affianca_api::db::connect(&app.database.url, 2)
+        .await
+        .unwrap();
+    let counts = || {
+        let db = db.clone();
+        async move {
+            let audited = audit_event::Entity::find()
+                .filter(audit_event::Column::Action.eq("procedure_deactivated"))
+                .count(&db)
+                .await
+                .unwrap();
+            let logged = monitoring_change::Entity::find()
+                .filter(monitoring_change::Column::Kind.eq("catalog"))
+                .count(&db)
+                .await
+                .unwrap();
+            (audited, logged)
+        }
+    };
+    let (audited, logged) = counts().await;
+    let res = app
+        .request(Method::DELETE, "/api/v1/procedures/19", Some(&token))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+    let (audited, logged) = {
+        let after = counts().await;
+        assert_eq!(after, (audited + 1, logged + 1), "audited and logged, once");
+        after
+    };
+    let again = app
+        .request(Method::DELETE, "/api/v1/procedures/19", Some(&token))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 204);
+    assert_eq!(counts().await, (audited, logged));
 }

@@ -3,6 +3,7 @@
 //! jobs call the same services. Nothing here depends on the HTTP layer.
 
 pub mod accounts;
+pub mod catalog;
 pub mod delegates;
 pub mod events;
 pub mod meetings;
