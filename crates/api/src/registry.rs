@@ -193,3 +193,56 @@ mod tests {
         assert_eq!(from_csv, super::PROVINCES);
     }
 }
+
+/// The 12 provinces (11 Province and the Città metropolitana di Milano) in name order, each with
+/// how many active comuni it has.
+pub async fn provinces(
+    db: &sea_orm::DatabaseConnection,
+) -> Result<Vec<affianca_domain::dto::Province>, sea_orm::DbErr> {
+    use crate::entities::{authority, province};
+    use affianca_domain::dto::Province;
+    use affianca_domain::{AuthorityKind, IstatCode, ProvinceCode};
+    use sea_orm::sea_query::Expr;
+    use sea_orm::{
+        ColumnTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect,
+    };
+    use std::collections::HashMap;
+    let provinces = province::Entity::find()
+        .order_by_asc(province::Column::Name)
+        .all(db)
+        .await?;
+    #[derive(FromQueryResult)]
+    struct CountRow {
+        province: Option<String>,
+        n: i64,
+    }
+    let counts: HashMap<String, u64> = authority::Entity::find()
+        .select_only()
+        .column(authority::Column::Province)
+        .column_as(Expr::cust("COUNT(*)"), "n")
+        .filter(authority::Column::Kind.eq(AuthorityKind::Comune.code()))
+        .filter(authority::Column::Active.eq(true))
+        .group_by(authority::Column::Province)
+        .into_model::<CountRow>()
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|r| Some((r.province?, r.n.max(0) as u64)))
+        .collect();
+    let items: Vec<Province> = provinces
+        .into_iter()
+        .filter_map(|p| {
+            Some(Province {
+                comuni: counts.get(&p.code).copied().unwrap_or(0),
+                code: ProvinceCode::parse(&p.code).ok()?,
+                authority_code: IstatCode::parse(&p.authority_code).ok()?,
+                kind: AuthorityKind::parse(&p.kind).ok()?,
+                name: p.name,
+                istat_code: p.istat_code,
+                fiscal_code: p.fiscal_code,
+                nuts3: p.nuts3,
+            })
+        })
+        .collect();
+    Ok(items)
+}

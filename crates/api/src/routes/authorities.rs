@@ -1,7 +1,6 @@
 //! The registry of authorities and the provinces: public reference data (ISTAT, CC-BY), readable
 //! without signing in (a legal representative picks their authority before having an account).
 
-use crate::entities::{authority, province};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Query;
 use crate::registry::Registry;
@@ -10,13 +9,8 @@ use actix_web::{HttpResponse, get, web};
 use affianca_domain::dto::{Authority, FieldError, Page, Province};
 use affianca_domain::text::fold_for_search;
 use affianca_domain::{AuthorityKind, IstatCode, ProvinceCode};
-use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
-    QuerySelect,
-};
+use sea_orm::DatabaseConnection;
 use serde::Deserialize;
-use std::collections::HashMap;
 use utoipa::IntoParams;
 
 #[derive(Debug, Clone, Copy)]
@@ -212,42 +206,5 @@ pub async fn get_authority(
 )]
 #[get("/provinces")]
 pub async fn list_provinces(db: web::Data<DatabaseConnection>) -> ApiResult<HttpResponse> {
-    let provinces = province::Entity::find()
-        .order_by_asc(province::Column::Name)
-        .all(db.get_ref())
-        .await?;
-    #[derive(FromQueryResult)]
-    struct CountRow {
-        province: Option<String>,
-        n: i64,
-    }
-    let counts: HashMap<String, u64> = authority::Entity::find()
-        .select_only()
-        .column(authority::Column::Province)
-        .column_as(Expr::cust("COUNT(*)"), "n")
-        .filter(authority::Column::Kind.eq(AuthorityKind::Comune.code()))
-        .filter(authority::Column::Active.eq(true))
-        .group_by(authority::Column::Province)
-        .into_model::<CountRow>()
-        .all(db.get_ref())
-        .await?
-        .into_iter()
-        .filter_map(|r| Some((r.province?, r.n.max(0) as u64)))
-        .collect();
-    let items: Vec<Province> = provinces
-        .into_iter()
-        .filter_map(|p| {
-            Some(Province {
-                comuni: counts.get(&p.code).copied().unwrap_or(0),
-                code: ProvinceCode::parse(&p.code).ok()?,
-                authority_code: IstatCode::parse(&p.authority_code).ok()?,
-                kind: AuthorityKind::parse(&p.kind).ok()?,
-                name: p.name,
-                istat_code: p.istat_code,
-                fiscal_code: p.fiscal_code,
-                nuts3: p.nuts3,
-            })
-        })
-        .collect();
-    Ok(HttpResponse::Ok().json(items))
+    Ok(HttpResponse::Ok().json(crate::registry::provinces(db.get_ref()).await?))
 }
