@@ -180,20 +180,6 @@ async fn load(db: &DatabaseConnection, version: i64) -> Result<Snapshot, sea_orm
     })
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn the_province_codes_match_the_istat_list() {
-        let mut from_csv: Vec<String> = crate::reference::PROVINCES_CSV
-            .lines()
-            .skip(1)
-            .filter_map(|l| l.split(',').nth(2).map(str::to_owned))
-            .collect();
-        from_csv.sort();
-        assert_eq!(from_csv, super::PROVINCES);
-    }
-}
-
 /// The 12 provinces (11 Province and the Città metropolitana di Milano) in name order, each with
 /// how many active comuni it has.
 pub async fn provinces(
@@ -245,4 +231,18 @@ pub async fn provinces(
         })
         .collect();
     Ok(items)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_province_codes_match_the_istat_list() {
+        let mut from_csv: Vec<String> = crate::reference::PROVINCES_CSV
+            .lines()
+            .skip(1)
+            .filter_map(|l| l.split(',').nth(2).map(str::to_owned))
+            .collect();
+        from_csv.sort();
+        assert_eq!(from_csv, super::PROVINCES);
+    }
 }
