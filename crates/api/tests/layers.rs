@@ -46,6 +46,7 @@ const HANDLERS_ON_SERVICES: &[&str] = &[
     "authorities.rs",
     "catalog.rs",
     "delegates.rs",
+    "experts.rs",
     "indicators.rs",
     "meetings.rs",
     "monitoring.rs",

@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod catalog;
 pub mod delegates;
 pub mod events;
+pub mod experts;
 pub mod meetings;
 pub mod notifications;
 pub mod phases;
