@@ -381,7 +381,7 @@ async fn load_session(
     let Some(u) = user::Entity::find_by_id(user_id).one(db).await? else {
         return Ok(None);
     };
-    let grants = crate::routes::users::load_grants(db, user_id)
+    let grants = crate::app::accounts::load_grants(db, user_id)
         .await?
         .into_iter()
         .map(|(_, g, _)| g)

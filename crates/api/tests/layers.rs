@@ -54,6 +54,7 @@ const HANDLERS_ON_SERVICES: &[&str] = &[
     "phases.rs",
     "registrations.rs",
     "status.rs",
+    "users.rs",
 ];
 
 #[test]

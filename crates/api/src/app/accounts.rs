@@ -8,12 +8,12 @@ use crate::entities::{login_failure, role_grant, user};
 use crate::error::{ApiError, ApiResult};
 use crate::notify::{self, PublicUrl};
 use crate::tokens;
-use affianca_domain::{Email, RoleScope};
-use anyhow::Context;
-use chrono::{Duration, Utc};
+use affianca_domain::dto::{Grant, User};
+use affianca_domain::{Email, GrantId, Role, RoleScope, Scope, UserId};
+use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
     PaginatorTrait, QueryFilter, QueryOrder,
 };
 
@@ -87,25 +87,36 @@ pub async fn create_user(
     granted_by: Option<i64>,
 ) -> anyhow::Result<user::Model> {
     let hash = password::hash_blocking(plain_password.to_owned()).await?;
-    let now = Utc::now();
     let txn = crate::db::begin_write(db).await?;
+    let model = insert_user(&txn, email, full_name, hash, grants, granted_by).await?;
+    txn.commit().await?;
+    Ok(model)
+}
+
+/// Inserts a user with the password hash `hash` and grants, in the caller's transaction.
+pub async fn insert_user(
+    txn: &impl ConnectionTrait,
+    email: &Email,
+    full_name: &str,
+    hash: String,
+    grants: &[RoleScope],
+    granted_by: Option<i64>,
+) -> Result<user::Model, DbErr> {
     let res = user::Entity::insert(user::ActiveModel {
         email: Set(email.to_string()),
         full_name: Set(full_name.trim().to_owned()),
         password_hash: Set(hash),
         active: Set(true),
-        created_at: Set(now),
+        created_at: Set(Utc::now()),
         ..Default::default()
     })
-    .exec(&txn)
+    .exec(txn)
     .await?;
-    insert_grants(&txn, res.last_insert_id, grants, granted_by).await?;
-    let model = user::Entity::find_by_id(res.last_insert_id)
-        .one(&txn)
+    insert_grants(txn, res.last_insert_id, grants, granted_by).await?;
+    user::Entity::find_by_id(res.last_insert_id)
+        .one(txn)
         .await?
-        .context("user just inserted")?;
-    txn.commit().await?;
-    Ok(model)
+        .ok_or_else(|| DbErr::RecordNotFound("user just inserted".into()))
 }
 
 /// Adds grants to a user; a grant the user already holds is left as it is.
@@ -184,4 +195,51 @@ pub async fn record_failure(db: &impl ConnectionTrait, email: &str) -> Result<()
     .exec_without_returning(db)
     .await?;
     Ok(())
+}
+
+/// A user's grants: (id, role in scope, when granted). Rows that no longer parse are skipped.
+pub async fn load_grants(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+) -> Result<Vec<(i64, RoleScope, DateTime<Utc>)>, sea_orm::DbErr> {
+    let rows = role_grant::Entity::find()
+        .filter(role_grant::Column::UserId.eq(user_id))
+        .order_by_asc(role_grant::Column::Id)
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().filter_map(parse_grant).collect())
+}
+
+/// A grant row as (id, role in scope, when granted); `None` (logged) for one that no longer parses.
+pub fn parse_grant(g: role_grant::Model) -> Option<(i64, RoleScope, DateTime<Utc>)> {
+    let parsed = Role::parse(&g.role)
+        .ok()
+        .zip(Scope::parse(&g.scope).ok())
+        .and_then(|(r, s)| RoleScope::new(r, s).ok());
+    if parsed.is_none() {
+        tracing::warn!(grant_id = g.id, "skipping a role grant that does not parse");
+    }
+    parsed.map(|rs| (g.id, rs, g.granted_at))
+}
+
+/// The account as the API shows it.
+pub fn user_dto(u: user::Model, grants: Vec<(i64, RoleScope, DateTime<Utc>)>) -> User {
+    User {
+        id: UserId(u.id),
+        // Stored e-mails were parsed on the way in.
+        email: Email::parse(&u.email)
+            .unwrap_or_else(|_| Email::parse("invalid@invalid.invalid").expect("valid")),
+        full_name: u.full_name,
+        active: u.active,
+        created_at: u.created_at,
+        grants: grants
+            .into_iter()
+            .map(|(id, g, at)| Grant {
+                id: GrantId(id),
+                role: g.role,
+                scope: g.scope,
+                granted_at: at,
+            })
+            .collect(),
+    }
 }

@@ -16,3 +16,4 @@ pub mod requests;
 pub mod semesters;
 pub mod sight;
 pub mod targets;
+pub mod users;

@@ -18,6 +18,7 @@
 //! someone who knows only an e-mail address cannot keep its owner out.
 
 use crate::app::accounts::{LOCKOUT_WINDOW_MINUTES, check_lockout, record_failure};
+use crate::app::accounts::{load_grants, user_dto};
 use crate::audit::{self, Entry, RequestMeta};
 use crate::auth::{
     ACCESS_TOKEN_SECONDS, Caller, JwtKeys, REFRESH_TOKEN_DAYS, Sessions, password, random_token,
@@ -26,7 +27,6 @@ use crate::auth::{
 use crate::entities::{login_failure, refresh_token, user};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Body;
-use crate::routes::users::{load_grants, user_dto};
 use crate::throttle;
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::dev::Payload;
