@@ -51,6 +51,7 @@ const HANDLERS_ON_SERVICES: &[&str] = &[
     "meetings.rs",
     "monitoring.rs",
     "notifications.rs",
+    "password_reset.rs",
     "phases.rs",
     "registrations.rs",
     "status.rs",

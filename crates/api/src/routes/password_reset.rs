@@ -6,28 +6,18 @@
 //! and no e-mail), and at most [`MAX_REQUESTS_PER_IP`] requests per client IP per
 //! [`IP_WINDOW_MINUTES`] minutes (then 429 with `Retry-After`, whatever the address).
 
-use crate::audit::{self, Entry, RequestMeta};
-use crate::auth::password;
-use crate::entities::{action_token, login_failure, user};
-use crate::error::{ApiError, ApiResult};
+use crate::app::accounts;
+use crate::audit::RequestMeta;
+use crate::error::ApiResult;
 use crate::extract::Body;
-use crate::notify::{self, PublicUrl};
-use crate::throttle;
-use crate::tokens;
+use crate::notify::PublicUrl;
 use actix_web::{HttpResponse, post, web};
 use affianca_domain::dto::{NewPasswordRequest, PasswordResetRequest};
-use affianca_domain::{AuditAction, UserId};
-use chrono::{Duration, Utc};
-use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::DatabaseConnection;
 
-/// How long a reset link works.
-pub const RESET_MINUTES: i64 = 60;
-/// Reset e-mails sent to one address within an hour, at most.
-pub const MAX_EMAILS_PER_ADDRESS: u64 = 3;
-/// Requests from one IP address within [`IP_WINDOW_MINUTES`], at most.
-pub const MAX_REQUESTS_PER_IP: u64 = 20;
-pub const IP_WINDOW_MINUTES: i64 = 15;
+pub use crate::app::accounts::{
+    IP_WINDOW_MINUTES, MAX_EMAILS_PER_ADDRESS, MAX_REQUESTS_PER_IP, RESET_MINUTES,
+};
 
 /// Ask for a password reset link.
 ///
@@ -53,108 +43,7 @@ pub async fn request_reset(
     meta: RequestMeta,
     body: Body<PasswordResetRequest>,
 ) -> ApiResult<HttpResponse> {
-    let email = body.0.email.trim().to_lowercase();
-    let ip = meta.ip.clone().unwrap_or_else(|| "unknown".into());
-    let now = Utc::now();
-    let ip_window = now - Duration::minutes(IP_WINDOW_MINUTES);
-    let from_ip =
-        throttle::count_since(db.get_ref(), throttle::PASSWORD_RESET_IP, &ip, ip_window).await?;
-    if from_ip >= MAX_REQUESTS_PER_IP {
-        let oldest = throttle::edge_since(
-            db.get_ref(),
-            throttle::PASSWORD_RESET_IP,
-            &ip,
-            ip_window,
-            false,
-        )
-        .await?
-        .unwrap_or(now);
-        let wait = (oldest + Duration::minutes(IP_WINDOW_MINUTES) - now)
-            .num_seconds()
-            .max(1);
-        tracing::warn!("password reset refused: too many requests from this address");
-        return Err(ApiError::too_many_requests(
-            wait as u64,
-            format!(
-                "Troppe richieste di reimpostazione da questo indirizzo: riprovare tra {} minuti.",
-                (wait + 59) / 60
-            ),
-        ));
-    }
-    throttle::record(db.get_ref(), throttle::PASSWORD_RESET_IP, &ip).await?;
-    let found = user::Entity::find()
-        .filter(user::Column::Email.eq(&email))
-        .one(db.get_ref())
-        .await?
-        .filter(|u| u.active);
-    // Links asked for through this form (not those created by the staff) within the hour.
-    let recent = match &found {
-        Some(u) => {
-            action_token::Entity::find()
-                .filter(action_token::Column::Purpose.eq(tokens::PASSWORD_RESET))
-                .filter(action_token::Column::UserId.eq(u.id))
-                .filter(action_token::Column::CreatedBy.is_null())
-                .filter(action_token::Column::CreatedAt.gt(now - Duration::hours(1)))
-                .count(db.get_ref())
-                .await?
-        }
-        None => 0,
-    };
-    let found = if recent >= MAX_EMAILS_PER_ADDRESS {
-        tracing::warn!("password reset e-mail not sent: enough sent to this address this hour");
-        audit::record(
-            db.get_ref(),
-            &meta,
-            Entry::new(AuditAction::PasswordResetRequested)
-                .actor_email(&email)
-                .details(serde_json::json!({"throttled": true})),
-        )
-        .await?;
-        return Ok(HttpResponse::Accepted().finish());
-    } else {
-        found
-    };
-    if let Some(u) = found {
-        let txn = crate::db::begin_write(&db).await?;
-        let (secret, _) = tokens::create(
-            &txn,
-            tokens::NewToken {
-                purpose: tokens::PASSWORD_RESET,
-                email: &u.email,
-                user_id: Some(u.id),
-                authority_code: None,
-                created_by: None,
-                ttl: Duration::minutes(RESET_MINUTES),
-            },
-        )
-        .await?;
-        notify::enqueue_email(
-            &txn,
-            &u.email,
-            "Affianca: reimpostazione della password",
-            &format!(
-                "Gentile {},\n\nè stata chiesta la reimpostazione della password del vostro account Affianca.\nPer scegliere una nuova password aprite questo link entro {RESET_MINUTES} minuti (funziona una sola volta):\n{}{}\n\nSe non l'avete chiesta voi, ignorate il messaggio: la password attuale resta valida.\n\n--\nAffianca — Assistenza tecnica PNRR, Regione Lombardia\nMessaggio automatico: non rispondere.\n",
-                u.full_name, base.0, affianca_domain::links::password_setup(&secret)
-            ),
-        )
-        .await?;
-        audit::record(
-            &txn,
-            &meta,
-            Entry::new(AuditAction::PasswordResetRequested)
-                .actor(UserId(u.id))
-                .actor_email(&u.email),
-        )
-        .await?;
-        txn.commit().await?;
-    } else {
-        audit::record(
-            db.get_ref(),
-            &meta,
-            Entry::new(AuditAction::PasswordResetRequested).actor_email(&email),
-        )
-        .await?;
-    }
+    accounts::request_reset(db.get_ref(), &base, &meta, &body.0.email).await?;
     Ok(HttpResponse::Accepted().finish())
 }
 
@@ -181,34 +70,6 @@ pub async fn reset_password(
     path: web::Path<String>,
     body: Body<NewPasswordRequest>,
 ) -> ApiResult<HttpResponse> {
-    let t = tokens::find_usable(db.get_ref(), tokens::PASSWORD_RESET, &path).await?;
-    password::check_policy(&body.0.password).map_err(|m| ApiError::invalid_field("password", m))?;
-    let user_id = t
-        .user_id
-        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("reset token without user")))?;
-    let hash = password::hash_blocking(body.0.password.clone())
-        .await
-        .map_err(ApiError::internal)?;
-    let txn = crate::db::begin_write(&db).await?;
-    tokens::consume(&txn, t.id).await?;
-    user::Entity::update_many()
-        .col_expr(user::Column::PasswordHash, Expr::value(hash))
-        .filter(user::Column::Id.eq(user_id))
-        .exec(&txn)
-        .await?;
-    crate::auth::end_sessions(&txn, &sessions, [user_id]).await?;
-    login_failure::Entity::delete_many()
-        .filter(login_failure::Column::Email.eq(&t.email))
-        .exec(&txn)
-        .await?;
-    audit::record(
-        &txn,
-        &meta,
-        Entry::new(AuditAction::PasswordReset)
-            .actor(UserId(user_id))
-            .actor_email(&t.email),
-    )
-    .await?;
-    txn.commit().await?;
+    accounts::reset_password(db.get_ref(), &sessions, &meta, &path, &body.0.password).await?;
     Ok(HttpResponse::NoContent().finish())
 }
