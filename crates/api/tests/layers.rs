@@ -54,6 +54,7 @@ const HANDLERS_ON_SERVICES: &[&str] = &[
     "password_reset.rs",
     "phases.rs",
     "registrations.rs",
+    "reports.rs",
     "status.rs",
     "users.rs",
 ];

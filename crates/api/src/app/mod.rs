@@ -12,6 +12,7 @@ pub mod notifications;
 pub mod phases;
 pub mod register;
 pub mod registrations;
+pub mod reports;
 pub mod requests;
 pub mod semesters;
 pub mod sight;

@@ -10,20 +10,20 @@ use crate::error::{ApiError, ApiResult};
 use crate::notify::{self, Notice, PublicUrl};
 use actix_web::http::StatusCode;
 use affianca_domain::calendar::{Hold, due_date, rome_date};
-use affianca_domain::dto::{FieldError, TransitionRequest};
+use affianca_domain::dto::{FieldError, PersonRef, ServiceLevels, TransitionRequest};
 use affianca_domain::events::{Event, RequestTransitioned};
 use affianca_domain::links;
 use affianca_domain::request::{
     ASSIGN_DAYS, AUTO_CLOSE_DAYS, Context, Relation, TAKE_CHARGE_DAYS, next_status,
 };
-use affianca_domain::{RequestAction, RequestStatus, Role, Scope, TaskForce};
-use chrono::{DateTime, Utc};
+use affianca_domain::{RequestAction, RequestStatus, Role, Scope, TaskForce, UserId};
+use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     QuerySelect,
 };
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 /// Who moves a request.
 #[derive(Clone, Copy)]
@@ -559,4 +559,51 @@ async fn notify_parties(
         notify::user(db, base, id, &notice).await?;
     }
     Ok(())
+}
+
+/// The service levels of a request, as of `today`.
+pub fn service_levels(r: &support_request::Model, today: NaiveDate) -> ServiceLevels {
+    let late =
+        |due: Option<NaiveDate>, done: Option<DateTime<Utc>>, pending: bool| match (due, done) {
+            (Some(due), Some(done)) => rome_date(done) > due,
+            (Some(due), None) => pending && today > due,
+            _ => false,
+        };
+    let status = status_of(&r.status);
+    let pending = !status.is_final();
+    ServiceLevels {
+        take_charge_due: r.take_charge_due,
+        take_charge_overdue: late(r.take_charge_due, r.taken_at, pending),
+        assign_due: r.assign_due,
+        assign_overdue: late(r.assign_due, r.assigned_at, pending),
+    }
+}
+
+/// The full names of the users `ids`.
+pub async fn names(
+    db: &impl ConnectionTrait,
+    ids: impl IntoIterator<Item = i64>,
+) -> Result<HashMap<i64, String>, sea_orm::DbErr> {
+    let ids: BTreeSet<i64> = ids.into_iter().collect();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(user::Entity::find()
+        .select_only()
+        .column(user::Column::Id)
+        .column(user::Column::FullName)
+        .filter(user::Column::Id.is_in(ids))
+        .into_tuple::<(i64, String)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect())
+}
+
+/// The person `id` named from `names`.
+pub fn person(names: &HashMap<i64, String>, id: i64) -> PersonRef {
+    PersonRef {
+        user_id: UserId(id),
+        full_name: names.get(&id).cloned().unwrap_or_default(),
+    }
 }

@@ -12,7 +12,7 @@ use crate::app::requests::{
     self, Actor, Move, authority_users, context, coordinators, record_transition,
     task_force_experts,
 };
-pub use crate::app::requests::{relation, status_of};
+pub use crate::app::requests::{names, person, relation, service_levels, status_of};
 use crate::app::sight::{self, Sight};
 use crate::auth::Caller;
 use crate::entities::{
@@ -26,8 +26,8 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use affianca_domain::calendar::rome_date;
 use affianca_domain::dto::{
-    Assignee, Candidate, CreateSupportRequest, FieldError, Message, NewMessage, Page, PersonRef,
-    ServiceLevels, SupportRequest, SupportRequestSummary, TransitionRecord, TransitionRequest,
+    Assignee, Candidate, CreateSupportRequest, FieldError, Message, NewMessage, Page,
+    SupportRequest, SupportRequestSummary, TransitionRecord, TransitionRequest,
     UpdateSupportRequest,
 };
 use affianca_domain::links;
@@ -54,51 +54,6 @@ pub fn is_staff(caller: &Caller) -> bool {
 }
 
 // ---- DTOs --------------------------------------------------------------------------------------
-
-/// The service levels of a request, as of `today`.
-pub fn service_levels(r: &support_request::Model, today: NaiveDate) -> ServiceLevels {
-    let late =
-        |due: Option<NaiveDate>, done: Option<DateTime<Utc>>, pending: bool| match (due, done) {
-            (Some(due), Some(done)) => rome_date(done) > due,
-            (Some(due), None) => pending && today > due,
-            _ => false,
-        };
-    let status = status_of(&r.status);
-    let pending = !status.is_final();
-    ServiceLevels {
-        take_charge_due: r.take_charge_due,
-        take_charge_overdue: late(r.take_charge_due, r.taken_at, pending),
-        assign_due: r.assign_due,
-        assign_overdue: late(r.assign_due, r.assigned_at, pending),
-    }
-}
-
-pub async fn names(
-    db: &impl ConnectionTrait,
-    ids: impl IntoIterator<Item = i64>,
-) -> Result<HashMap<i64, String>, sea_orm::DbErr> {
-    let ids: BTreeSet<i64> = ids.into_iter().collect();
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    Ok(user::Entity::find()
-        .select_only()
-        .column(user::Column::Id)
-        .column(user::Column::FullName)
-        .filter(user::Column::Id.is_in(ids))
-        .into_tuple::<(i64, String)>()
-        .all(db)
-        .await?
-        .into_iter()
-        .collect())
-}
-
-pub fn person(names: &HashMap<i64, String>, id: i64) -> PersonRef {
-    PersonRef {
-        user_id: UserId(id),
-        full_name: names.get(&id).cloned().unwrap_or_default(),
-    }
-}
 
 fn summary(
     r: &support_request::Model,
