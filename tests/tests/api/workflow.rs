@@ -400,10 +400,9 @@ async fn the_semester_workflow_moves_a_semester_and_tells_the_stream_without_htt
 async fn the_stream_keeps_ninety_days_and_always_its_newest_event() {
     use affianca_api::app::events::{EVENTS_KEPT, compact, emit, of_authority};
     use affianca_domain::events::{Event, RegisterUpdated};
-    let app = spawn_app().await;
-    let db = affianca_api::db::connect(&app.database.url, 2)
-        .await
-        .unwrap();
+    // No server on this database: its background job compacts too, and would race the test.
+    let database = affianca_tests::TestDatabase::new().await;
+    let db = database.connect_seeded().await;
     let base = PublicUrl("http://127.0.0.1".into());
     let now = Utc::now();
     let at = |days: i64| now - chrono::Duration::days(days);
