@@ -186,6 +186,35 @@ pub async fn begin_read(
     .await
 }
 
+/// Removes the rows of an append-only log `E` whose time `at` is before `cutoff`, always keeping
+/// the newest row by sequence `seq` (so the sequence never restarts); returns how many went. Safe
+/// with several servers at once (a row deleted twice is counted once).
+pub async fn compact_log<E: sea_orm::EntityTrait>(
+    db: &impl ConnectionTrait,
+    seq: E::Column,
+    at: E::Column,
+    cutoff: chrono::DateTime<chrono::Utc>,
+) -> Result<u64, sea_orm::DbErr> {
+    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
+    let newest: Option<i64> = E::find()
+        .select_only()
+        .column(seq)
+        .order_by_desc(seq)
+        .limit(1)
+        .into_tuple()
+        .one(db)
+        .await?;
+    let Some(newest) = newest else {
+        return Ok(0);
+    };
+    Ok(E::delete_many()
+        .filter(at.lt(cutoff))
+        .filter(seq.lt(newest))
+        .exec(db)
+        .await?
+        .rows_affected)
+}
+
 /// Applies every pending migration.
 pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
     Migrator::up(db, None)

@@ -51,24 +51,13 @@ pub async fn compact_changes(
     now: DateTime<Utc>,
 ) -> Result<u64, sea_orm::DbErr> {
     use crate::entities::monitoring_change;
-    use sea_orm::QueryOrder;
-    let newest: Option<i64> = monitoring_change::Entity::find()
-        .select_only()
-        .column(monitoring_change::Column::Seq)
-        .order_by_desc(monitoring_change::Column::Seq)
-        .limit(1)
-        .into_tuple()
-        .one(db)
-        .await?;
-    let Some(newest) = newest else {
-        return Ok(0);
-    };
-    Ok(monitoring_change::Entity::delete_many()
-        .filter(monitoring_change::Column::ChangedAt.lt(now - CHANGES_KEPT))
-        .filter(monitoring_change::Column::Seq.lt(newest))
-        .exec(db)
-        .await?
-        .rows_affected)
+    crate::db::compact_log::<monitoring_change::Entity>(
+        db,
+        monitoring_change::Column::Seq,
+        monitoring_change::Column::ChangedAt,
+        now - CHANGES_KEPT,
+    )
+    .await
 }
 
 /// Closes the requests left `completed` for 15 days (as of `now`) without the authority's

@@ -79,22 +79,11 @@ pub async fn compact(
     db: &impl ConnectionTrait,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<u64, DbErr> {
-    use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
-    let newest: Option<i64> = event::Entity::find()
-        .select_only()
-        .column(event::Column::Seq)
-        .order_by_desc(event::Column::Seq)
-        .limit(1)
-        .into_tuple()
-        .one(db)
-        .await?;
-    let Some(newest) = newest else {
-        return Ok(0);
-    };
-    Ok(event::Entity::delete_many()
-        .filter(event::Column::OccurredAt.lt(now - EVENTS_KEPT))
-        .filter(event::Column::Seq.lt(newest))
-        .exec(db)
-        .await?
-        .rows_affected)
+    crate::db::compact_log::<event::Entity>(
+        db,
+        event::Column::Seq,
+        event::Column::OccurredAt,
+        now - EVENTS_KEPT,
+    )
+    .await
 }
