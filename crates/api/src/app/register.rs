@@ -33,6 +33,10 @@ pub async fn import(
     bytes: Vec<u8>,
     dry_run: bool,
 ) -> ApiResult<Result<RegisterImport, RegisterErrors>> {
+    // The handler checks before it reads the body; the service holds on its own too.
+    crate::app::sight::monitoring(db, caller, a)
+        .await?
+        .require_write()?;
     let catalog = store::catalog(db).await?;
     let terms = catalog.terms.clone();
     let today = day_of_date(affianca_domain::calendar::rome_date(Utc::now()));
@@ -180,6 +184,10 @@ pub async fn put_file(
     file_code: &str,
     input: RegisterFileInput,
 ) -> ApiResult<FileWrite> {
+    // The handler checks before it reads the body; the service holds on its own too.
+    crate::app::sight::monitoring(db, caller, a)
+        .await?
+        .require_write()?;
     check_file_code(file_code)?;
     let catalog = store::catalog(db).await?;
     let p = catalog.terms.index_of(&input.procedure).ok_or_else(|| {
@@ -292,6 +300,10 @@ pub async fn delete_file(
     a: &authority::Model,
     file_code: &str,
 ) -> ApiResult<()> {
+    // The handler checks before it reads the body; the service holds on its own too.
+    crate::app::sight::monitoring(db, caller, a)
+        .await?
+        .require_write()?;
     let catalog = store::catalog(db).await?;
     let settings = store::programme_settings(db).await?;
     let txn = crate::db::begin_write(db).await?;
